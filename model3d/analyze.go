@@ -1,0 +1,331 @@
+package model3d
+
+import (
+	"math"
+	"math/bits"
+	"runtime"
+	"sync"
+)
+
+// Stats is the analysis stored on a job (SPEC §4). Lengths are in mm.
+type Stats struct {
+	Triangles int        `json:"triangles"`
+	SizeMM    [3]float64 `json:"size_mm"`
+	MinMM     [3]float64 `json:"min_mm"`
+	MaxMM     [3]float64 `json:"max_mm"`
+	// VolumeMM3 is the enclosed volume, always positive (see Inverted).
+	VolumeMM3 float64 `json:"volume_mm3"`
+	AreaMM2   float64 `json:"area_mm2"`
+	// Closed is true when every edge is shared by exactly two triangles,
+	// the condition for the volume to mean anything to a slicer.
+	Closed bool `json:"closed"`
+	// OpenEdges counts edges used by one triangle or by more than two.
+	OpenEdges int `json:"open_edges"`
+	// Degenerate counts zero-area (needle or collapsed) triangles.
+	Degenerate int `json:"degenerate"`
+	// Inverted is true when the signed volume is negative: the triangles
+	// are wound inside out and slicers may print it hollow or not at all.
+	Inverted bool `json:"inverted"`
+	// UnitsWarning is "", UnitsTooSmall, UnitsInches or UnitsTooLarge;
+	// UnitsAdvice turns it into a sentence.
+	UnitsWarning string `json:"units_warning,omitempty"`
+}
+
+// Units warnings (see Stats.UnitsWarning and unitsGuess for the rule).
+const (
+	UnitsTooSmall = "too_small"
+	UnitsInches   = "inches"
+	UnitsTooLarge = "too_large"
+)
+
+// UnitsAdvice returns the sentence shown to a student for a units warning,
+// or "" when there is none.
+func UnitsAdvice(s Stats) string {
+	switch s.UnitsWarning {
+	case UnitsInches:
+		return "The model is very small and its sizes are round numbers of inches: it was probably designed in inches and exported without conversion. Scale it by 25.4 (2540 %) in your slicer or CAD program, or tell us the intended size."
+	case UnitsTooSmall:
+		return "The model is smaller than 5 mm in every direction: it was probably exported in centimetres or metres. Check its size and scale it (×10 for cm, ×1000 for m) before submitting, or tell us the intended size."
+	case UnitsTooLarge:
+		return "The model is more than 1 metre long, larger than any of our printers: it was probably exported in the wrong unit (e.g. micrometres or tenths of a millimetre). Check its size and scale it down, or tell us the intended size."
+	}
+	return ""
+}
+
+// unitsGuess applies the documented rule on the largest extent L (mm):
+//
+//   - L < 5 mm: nobody sends a print this small; if all three extents are
+//     multiples of 1/16 inch (within 1/320 inch) it is "inches" (25.4× too
+//     small), otherwise "too_small" (likely cm or m).
+//   - L > 1000 mm: bigger than any makerspace printer: "too_large".
+//
+// Everything in between is plausible and gets no warning.
+func unitsGuess(size [3]float64) string {
+	l := max(size[0], size[1], size[2])
+	switch {
+	case l <= 0:
+		return ""
+	case l < 5:
+		inch := true
+		for _, d := range size {
+			q := d * 16
+			if d > 0 && (math.Abs(q-math.Round(q)) > 0.05 || math.Round(q) == 0) {
+				inch = false
+			}
+		}
+		if inch {
+			return UnitsInches
+		}
+		return UnitsTooSmall
+	case l > 1000:
+		return UnitsTooLarge
+	}
+	return ""
+}
+
+// Volume is a printer's build volume in mm.
+type Volume struct{ X, Y, Z float64 }
+
+// FitsIn reports whether the model's bounding box fits the build volume in
+// some axis-aligned orientation (any of the 6 permutations of its axes),
+// since a student or staff member may lay a model on any face.
+func FitsIn(s Stats, v Volume) bool {
+	const eps = 1e-6
+	a, b, c := s.SizeMM[0], s.SizeMM[1], s.SizeMM[2]
+	for _, p := range [6][3]float64{{a, b, c}, {a, c, b}, {b, a, c}, {b, c, a}, {c, a, b}, {c, b, a}} {
+		if p[0] <= v.X+eps && p[1] <= v.Y+eps && p[2] <= v.Z+eps {
+			return true
+		}
+	}
+	return false
+}
+
+// EstimateGrams estimates filament or resin use from the model volume:
+// volume (mm³ → cm³) × density (g/cm³) × fill, where fill is the fraction
+// of the volume actually printed (about 0.3–0.5 for typical walls and
+// infill, 1 for resin or solid prints). Negative inputs count as zero.
+func EstimateGrams(volumeMM3, densityGPerCM3, fill float64) float64 {
+	if volumeMM3 <= 0 || densityGPerCM3 <= 0 || fill <= 0 {
+		return 0
+	}
+	return volumeMM3 / 1000 * densityGPerCM3 * fill
+}
+
+// partial is one worker's share of the per-triangle sums.
+type partial struct {
+	min, max   [3]float64
+	vol, area  float64
+	degenerate int
+	hist       []uint32
+}
+
+// Analyze measures a mesh in one parallel pass plus an edge count. Sums
+// use float64 accumulators (float32 sums drift visibly at 1M triangles).
+func Analyze(m *Mesh) Stats {
+	n := m.TriangleCount()
+	s := Stats{Triangles: n}
+	if n == 0 {
+		return s
+	}
+	workers := min(runtime.GOMAXPROCS(0), 8)
+	if n < 32768 {
+		workers = 1
+	}
+	// Edges are bucketed by the top bits of their 64-bit key so that each
+	// bucket's hash table stays in cache (about 2k edges per bucket).
+	bbits := max(0, min(12, bits.Len(uint(3*n/2048))))
+	nb := 1 << bbits
+	shift := uint(64 - bbits)
+	parts := make([]partial, workers)
+	per := (n + workers - 1) / workers
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lo, hi := w*per, min((w+1)*per, n)
+			parts[w] = measure(m.Tris, lo, hi, nb, shift)
+		}()
+	}
+	wg.Wait()
+	p := parts[0]
+	for _, q := range parts[1:] {
+		for i := range 3 {
+			p.min[i] = min(p.min[i], q.min[i])
+			p.max[i] = max(p.max[i], q.max[i])
+		}
+		p.vol += q.vol
+		p.area += q.area
+		p.degenerate += q.degenerate
+	}
+	for i := range 3 {
+		s.MinMM[i], s.MaxMM[i] = p.min[i], p.max[i]
+		s.SizeMM[i] = p.max[i] - p.min[i]
+	}
+	s.VolumeMM3 = math.Abs(p.vol)
+	s.Inverted = p.vol < 0
+	s.AreaMM2 = p.area
+	s.Degenerate = p.degenerate
+	s.OpenEdges = countOpenEdges(m.Tris, parts, per, nb, shift)
+	s.Closed = s.OpenEdges == 0
+	s.UnitsWarning = unitsGuess(s.SizeMM)
+	return s
+}
+
+func measure(t []float32, lo, hi, nb int, shift uint) partial {
+	p := partial{hist: make([]uint32, nb)}
+	for i := range 3 {
+		p.min[i], p.max[i] = math.Inf(1), math.Inf(-1)
+	}
+	var vol, area float64
+	for k := lo; k < hi; k++ {
+		v := t[k*9 : k*9+9 : k*9+9]
+		ax, ay, az := float64(v[0]), float64(v[1]), float64(v[2])
+		bx, by, bz := float64(v[3]), float64(v[4]), float64(v[5])
+		cx, cy, cz := float64(v[6]), float64(v[7]), float64(v[8])
+		p.min[0] = min(p.min[0], ax, bx, cx)
+		p.min[1] = min(p.min[1], ay, by, cy)
+		p.min[2] = min(p.min[2], az, bz, cz)
+		p.max[0] = max(p.max[0], ax, bx, cx)
+		p.max[1] = max(p.max[1], ay, by, cy)
+		p.max[2] = max(p.max[2], az, bz, cz)
+		// Signed volume of the tetrahedron (origin, a, b, c) ×6.
+		vol += ax*(by*cz-bz*cy) - ay*(bx*cz-bz*cx) + az*(bx*cy-by*cx)
+		ux, uy, uz := bx-ax, by-ay, bz-az
+		wx, wy, wz := cx-ax, cy-ay, cz-az
+		nx, ny, nz := uy*wz-uz*wy, uz*wx-ux*wz, ux*wy-uy*wx
+		a2 := nx*nx + ny*ny + nz*nz
+		area += math.Sqrt(a2)
+		// Degenerate: area negligible against the longest edge squared
+		// (catches both collapsed corners and needles).
+		l2 := max(ux*ux+uy*uy+uz*uz, wx*wx+wy*wy+wz*wz)
+		if a2 <= 1e-18*l2*l2 {
+			p.degenerate++
+		}
+		ha, hb, hc := vertexHash(v[0:3]), vertexHash(v[3:6]), vertexHash(v[6:9])
+		p.hist[edgeKey(ha, hb)>>shift]++
+		p.hist[edgeKey(hb, hc)>>shift]++
+		p.hist[edgeKey(hc, ha)>>shift]++
+	}
+	p.vol, p.area = vol/6, area/2
+	return p
+}
+
+// vertexHash identifies a corner by its exact position (-0 equals +0).
+func vertexHash(v []float32) uint64 {
+	h := uint64(0x9E3779B97F4A7C15)
+	for _, f := range v {
+		u := math.Float32bits(f)
+		if u == 0x80000000 {
+			u = 0
+		}
+		h = (h ^ uint64(u)) * 0xBF58476D1CE4E5B9
+		h ^= h >> 29
+	}
+	return h
+}
+
+// edgeKey is symmetric, so edge a-b and edge b-a get the same key.
+func edgeKey(a, b uint64) uint64 {
+	if a > b {
+		a, b = b, a
+	}
+	h := a*0x94D049BB133111EB ^ (b + 0x2545F4914F6CDD1D)
+	h ^= h >> 31
+	h *= 0xD6E8FEB86659FD93
+	h ^= h >> 32
+	return h
+}
+
+// countOpenEdges scatters every edge key into its bucket, then counts
+// uses per distinct key with a small cache-resident hash table per
+// bucket. A 64-bit key makes collisions negligible (≈1e-7 at 3M edges).
+func countOpenEdges(t []float32, parts []partial, per, nb int, shift uint) int {
+	n := len(t) / 9
+	workers := len(parts)
+	// Bucket start offsets, and each worker's own write cursor per bucket,
+	// so workers scatter in parallel without locks.
+	starts := make([]int, nb+1)
+	cursor := make([][]int, workers)
+	off := 0
+	for b := range nb {
+		starts[b] = off
+		for w := range workers {
+			if cursor[w] == nil {
+				cursor[w] = make([]int, nb)
+			}
+			cursor[w][b] = off
+			off += int(parts[w].hist[b])
+		}
+	}
+	starts[nb] = off
+	keys := make([]uint64, off)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cur := cursor[w]
+			for k := w * per; k < min((w+1)*per, n); k++ {
+				v := t[k*9 : k*9+9 : k*9+9]
+				ha, hb, hc := vertexHash(v[0:3]), vertexHash(v[3:6]), vertexHash(v[6:9])
+				for _, e := range [3]uint64{edgeKey(ha, hb), edgeKey(hb, hc), edgeKey(hc, ha)} {
+					b := e >> shift
+					keys[cur[b]] = e
+					cur[b]++
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	open := make([]int, workers)
+	var next int64
+	var mu sync.Mutex
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var table []uint64
+			var counts []uint8
+			for {
+				mu.Lock()
+				b := int(next)
+				next++
+				mu.Unlock()
+				if b >= nb {
+					return
+				}
+				ks := keys[starts[b]:starts[b+1]]
+				size := 1 << bits.Len(uint(2*len(ks)))
+				if cap(table) < size {
+					table, counts = make([]uint64, size), make([]uint8, size)
+				}
+				table, counts = table[:size], counts[:size]
+				clear(counts)
+				mask := uint64(size - 1)
+				for _, k := range ks {
+					// The low bits are independent of the bucket's top bits.
+					i := k & mask
+					for counts[i] != 0 && table[i] != k {
+						i = (i + 1) & mask
+					}
+					table[i] = k
+					if counts[i] < 255 {
+						counts[i]++
+					}
+				}
+				for _, c := range counts {
+					if c != 0 && c != 2 {
+						open[w]++
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	total := 0
+	for _, o := range open {
+		total += o
+	}
+	return total
+}

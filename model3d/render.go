@@ -1,0 +1,340 @@
+package model3d
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/disintegration/imaging"
+)
+
+// Thumbnail sizes accepted by RenderPNG and Thumbnail.
+const (
+	MinThumbSize = 16
+	MaxThumbSize = 2048
+)
+
+// maxEmbeddedPixels caps the decoded size of a 3MF's own thumbnail, so a
+// tiny PNG declaring 100k×100k pixels cannot exhaust memory.
+const maxEmbeddedPixels = 4096 * 4096
+
+// The camera is a true isometric view from the front-right, above, with
+// +Z up (the build-plate convention): right, up and towards-camera axes.
+var (
+	camR = [3]float64{1 / math.Sqrt2, 1 / math.Sqrt2, 0}
+	camU = [3]float64{-1 / math.Sqrt(6), 1 / math.Sqrt(6), 2 / math.Sqrt(6)}
+	camC = [3]float64{1 / math.Sqrt(3), -1 / math.Sqrt(3), 1 / math.Sqrt(3)}
+	// Key light from the upper left, a weak fill from the right, so the
+	// three visible sides of a box get three clearly different tones.
+	lightKey  = viewDir(-0.5, 0.6, 0.6)
+	lightFill = viewDir(0.6, -0.2, 0.5)
+	baseColor = [3]float64{236, 128, 40}
+)
+
+func viewDir(r, u, c float64) [3]float64 {
+	var d [3]float64
+	for i := range 3 {
+		d[i] = r*camR[i] + u*camU[i] + c*camC[i]
+	}
+	l := math.Sqrt(d[0]*d[0] + d[1]*d[1] + d[2]*d[2])
+	return [3]float64{d[0] / l, d[1] / l, d[2] / l}
+}
+
+// bandRows is the height, in supersampled rows, of the horizontal bands
+// triangles are binned into; each worker rasterizes whole bands, so no
+// locking is needed on the z-buffer.
+const bandRows = 16
+
+// RenderPNG renders the mesh shaded, in an isometric view that fits the
+// model, with a transparent background, as a size×size PNG.
+func RenderPNG(w io.Writer, m *Mesh, size int) error {
+	img, err := Render(m, size)
+	if err != nil {
+		return err
+	}
+	return encodePNG(w, img)
+}
+
+func encodePNG(w io.Writer, img image.Image) error {
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	return enc.Encode(w, img)
+}
+
+func badThumbSize(size int) *Error {
+	return newErr(CodeBadSyntax, "The thumbnail size %d is out of range (%d to %d pixels).", size, MinThumbSize, MaxThumbSize)
+}
+
+// Render is RenderPNG without the encoding: a z-buffered, flat-shaded
+// (Lambert + ambient, two-sided) rasterization at 2×2 supersampling,
+// box-filtered down so silhouettes are anti-aliased.
+func Render(m *Mesh, size int) (*image.NRGBA, error) {
+	if size < MinThumbSize || size > MaxThumbSize {
+		return nil, badThumbSize(size)
+	}
+	S := 2 * size
+	img := image.NewNRGBA(image.Rect(0, 0, size, size))
+	n := m.TriangleCount()
+	if n == 0 {
+		return img, nil
+	}
+	t := m.Tris
+	// Fit: project every corner, take the 2D extent, fill 92 % of the image.
+	minX, maxX, minY, maxY := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+	for i := 0; i+2 < len(t); i += 3 {
+		x, y, z := float64(t[i]), float64(t[i+1]), float64(t[i+2])
+		sx := x*camR[0] + y*camR[1]
+		sy := x*camU[0] + y*camU[1] + z*camU[2]
+		minX, maxX = min(minX, sx), max(maxX, sx)
+		minY, maxY = min(minY, sy), max(maxY, sy)
+	}
+	ext := max(maxX-minX, maxY-minY)
+	if !(ext > 0) || math.IsInf(ext, 0) {
+		ext = 1
+	}
+	k := 0.92 * float64(S) / ext
+	cx, cy := (minX+maxX)/2, (minY+maxY)/2
+	// Screen transform: X = (p·R - cx)·k + S/2, Y = (cy - p·U)·k + S/2.
+	pr := [4]float32{float32(camR[0] * k), float32(camR[1] * k), 0, float32(float64(S)/2 - cx*k)}
+	pu := [4]float32{float32(-camU[0] * k), float32(-camU[1] * k), float32(-camU[2] * k), float32(float64(S)/2 + cy*k)}
+	pc := [3]float32{float32(camC[0]), float32(camC[1]), float32(camC[2])}
+	proj := func(v []float32) (x, y, z float32) {
+		x = v[0]*pr[0] + v[1]*pr[1] + pr[3]
+		y = v[0]*pu[0] + v[1]*pu[1] + v[2]*pu[2] + pu[3]
+		z = v[0]*pc[0] + v[1]*pc[1] + v[2]*pc[2]
+		return
+	}
+	nBands := (S + bandRows - 1) / bandRows
+	workers := min(runtime.GOMAXPROCS(0), 8)
+	if n < 20000 {
+		workers = 1
+	}
+	per := (n + workers - 1) / workers
+	band := func(y float32) int { return min(max(int(y)/bandRows, 0), nBands-1) }
+	// Bin triangles by band with a counting sort (two passes).
+	counts := make([][]uint32, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := make([]uint32, nBands)
+			for i := w * per; i < min((w+1)*per, n); i++ {
+				v := t[i*9 : i*9+9 : i*9+9]
+				_, y0, _ := proj(v[0:3])
+				_, y1, _ := proj(v[3:6])
+				_, y2, _ := proj(v[6:9])
+				for b := band(min(y0, y1, y2)); b <= band(max(y0, y1, y2)); b++ {
+					c[b]++
+				}
+			}
+			counts[w] = c
+		}()
+	}
+	wg.Wait()
+	starts := make([]int, nBands+1)
+	cursor := make([][]int, workers)
+	off := 0
+	for b := range nBands {
+		starts[b] = off
+		for w := range workers {
+			if cursor[w] == nil {
+				cursor[w] = make([]int, nBands)
+			}
+			cursor[w][b] = off
+			off += int(counts[w][b])
+		}
+	}
+	starts[nBands] = off
+	bins := make([]uint32, off)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cur := cursor[w]
+			for i := w * per; i < min((w+1)*per, n); i++ {
+				v := t[i*9 : i*9+9 : i*9+9]
+				_, y0, _ := proj(v[0:3])
+				_, y1, _ := proj(v[3:6])
+				_, y2, _ := proj(v[6:9])
+				for b := band(min(y0, y1, y2)); b <= band(max(y0, y1, y2)); b++ {
+					bins[cur[b]] = uint32(i)
+					cur[b]++
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	// shade holds one byte per supersample: 0 = background, else light.
+	shade := make([]uint8, S*S)
+	var next atomic.Int64
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			zbuf := make([]float32, S*bandRows)
+			for {
+				b := int(next.Add(1) - 1)
+				if b >= nBands {
+					return
+				}
+				y0b := b * bandRows
+				y1b := min(y0b+bandRows, S)
+				for i := range zbuf {
+					zbuf[i] = float32(math.Inf(-1))
+				}
+				out := shade[y0b*S : y1b*S]
+				for _, ti := range bins[starts[b]:starts[b+1]] {
+					v := t[ti*9 : ti*9+9 : ti*9+9]
+					rasterTri(v, proj, zbuf, out, S, y0b, y1b)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	// Box-filter 2×2 supersamples: coverage becomes alpha, colour is the
+	// mean of the covered samples (so edges don't darken).
+	var lut [256][3]uint32
+	for s := 1; s < 256; s++ {
+		for c := range 3 {
+			lut[s][c] = uint32(math.Min(255, baseColor[c]*float64(s)/255))
+		}
+	}
+	pix := img.Pix
+	for y := range size {
+		r0 := shade[(2*y)*S:]
+		r1 := shade[(2*y+1)*S:]
+		row := pix[y*img.Stride:]
+		for x := range size {
+			var r, g, bl, cov uint32
+			for _, s := range [4]uint8{r0[2*x], r0[2*x+1], r1[2*x], r1[2*x+1]} {
+				if s != 0 {
+					c := &lut[s]
+					r, g, bl = r+c[0], g+c[1], bl+c[2]
+					cov++
+				}
+			}
+			if cov == 0 {
+				continue
+			}
+			o := row[x*4 : x*4+4 : x*4+4]
+			o[0], o[1], o[2] = uint8(r/cov), uint8(g/cov), uint8(bl/cov)
+			o[3] = uint8(cov * 255 / 4)
+		}
+	}
+	return img, nil
+}
+
+// rasterTri draws one triangle into a band's z-buffer and shade rows.
+// Samples are at pixel centres; the triangle's orientation on screen is
+// normalized so that inside-out meshes render too (two-sided lighting).
+func rasterTri(v []float32, proj func([]float32) (float32, float32, float32), zbuf []float32, out []uint8, S, y0b, y1b int) {
+	x0, y0, z0 := proj(v[0:3])
+	x1, y1, z1 := proj(v[3:6])
+	x2, y2, z2 := proj(v[6:9])
+	area := (x1-x0)*(y2-y0) - (x2-x0)*(y1-y0)
+	if area == 0 || area != area {
+		return
+	}
+	if area < 0 {
+		x1, y1, z1, x2, y2, z2 = x2, y2, z2, x1, y1, z1
+		area = -area
+	}
+	minX := max(int(min(x0, x1, x2)), 0)
+	maxX := min(int(max(x0, x1, x2)), S-1)
+	minY := max(int(min(y0, y1, y2)), y0b)
+	maxY := min(int(max(y0, y1, y2)), y1b-1)
+	if minX > maxX || minY > maxY {
+		return
+	}
+	inv := 1 / area
+	var light uint8
+	// Edge functions at the first sample, stepped incrementally.
+	px, py := float32(minX)+0.5, float32(minY)+0.5
+	e0dx, e0dy := y1-y2, x2-x1 // edge v1→v2, weight of v0
+	e1dx, e1dy := y2-y0, x0-x2 // edge v2→v0, weight of v1
+	e2dx, e2dy := y0-y1, x1-x0 // edge v0→v1, weight of v2
+	w0r := (x2-x1)*(py-y1) - (y2-y1)*(px-x1)
+	w1r := (x0-x2)*(py-y2) - (y0-y2)*(px-x2)
+	w2r := (x1-x0)*(py-y0) - (y1-y0)*(px-x0)
+	for y := minY; y <= maxY; y++ {
+		w0, w1, w2 := w0r, w1r, w2r
+		row := (y - y0b) * S
+		for x := minX; x <= maxX; x++ {
+			if w0 >= 0 && w1 >= 0 && w2 >= 0 {
+				z := (w0*z0 + w1*z1 + w2*z2) * inv
+				if z > zbuf[row+x] {
+					if light == 0 {
+						light = shadeOf(v)
+					}
+					zbuf[row+x] = z
+					out[row+x] = light
+				}
+			}
+			w0 += e0dx
+			w1 += e1dx
+			w2 += e2dx
+		}
+		w0r += e0dy
+		w1r += e1dy
+		w2r += e2dy
+	}
+}
+
+// shadeOf lights a face: ambient + key + fill with the normal turned
+// towards the camera. The result is 1..255 (0 means background).
+func shadeOf(v []float32) uint8 {
+	ux, uy, uz := float64(v[3]-v[0]), float64(v[4]-v[1]), float64(v[5]-v[2])
+	wx, wy, wz := float64(v[6]-v[0]), float64(v[7]-v[1]), float64(v[8]-v[2])
+	nx, ny, nz := uy*wz-uz*wy, uz*wx-ux*wz, ux*wy-uy*wx
+	l := math.Sqrt(nx*nx + ny*ny + nz*nz)
+	if l == 0 {
+		return 77 // ambient only
+	}
+	nx, ny, nz = nx/l, ny/l, nz/l
+	if nx*camC[0]+ny*camC[1]+nz*camC[2] < 0 {
+		nx, ny, nz = -nx, -ny, -nz
+	}
+	k := max(0, nx*lightKey[0]+ny*lightKey[1]+nz*lightKey[2])
+	f := max(0, nx*lightFill[0]+ny*lightFill[1]+nz*lightFill[2])
+	i := min(1, 0.3+0.62*k+0.18*f)
+	return 1 + uint8(i*254)
+}
+
+// Thumbnail writes the 3MF's own thumbnail when it has a valid one
+// (decoded with a pixel cap, fitted into size×size on a transparent
+// background and re-encoded, never passed through as raw bytes), else the
+// rendered view from RenderPNG.
+func Thumbnail(w io.Writer, m *Mesh, size int) error {
+	if size < MinThumbSize || size > MaxThumbSize {
+		return badThumbSize(size)
+	}
+	if img := decodeEmbedded(m.Thumbnail); img != nil {
+		fit := imaging.Fit(img, size, size, imaging.Lanczos)
+		canvas := imaging.New(size, size, color.NRGBA{})
+		b := fit.Bounds()
+		canvas = imaging.Paste(canvas, fit, image.Pt((size-b.Dx())/2, (size-b.Dy())/2))
+		return encodePNG(w, canvas)
+	}
+	return RenderPNG(w, m, size)
+}
+
+func decodeEmbedded(b []byte) image.Image {
+	if len(b) == 0 {
+		return nil
+	}
+	cfg, err := png.DecodeConfig(bytes.NewReader(b))
+	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxEmbeddedPixels {
+		return nil
+	}
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		return nil
+	}
+	return img
+}

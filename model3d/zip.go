@@ -1,0 +1,157 @@
+package model3d
+
+import (
+	"archive/zip"
+	"errors"
+	"io"
+	"strings"
+)
+
+// safeZip is a zip archive opened with every hostile-archive check applied:
+// entry count, entry names, declared sizes and ratios up front, and bytes
+// counted while inflating (headers can lie).
+type safeZip struct {
+	files    map[string]*zip.File
+	order    []*zip.File
+	lim      Limits
+	inflated int64 // bytes inflated so far across all entries
+}
+
+func openZip(r io.ReaderAt, size int64, lim Limits) (*safeZip, error) {
+	var head [4]byte
+	if n, _ := r.ReadAt(head[:], 0); n < 4 || string(head[:]) != "PK\x03\x04" {
+		return nil, notAZip()
+	}
+	zr, err := zip.NewReader(r, size)
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+		return nil, notAZip()
+	}
+	if lim.MaxZipEntries > 0 && len(zr.File) > lim.MaxZipEntries {
+		return nil, newErr(CodeTooManyEntries, "The 3MF package contains %s files; real 3MF files have a few dozen at most (limit %s), so it was refused. Please export the model again.", num(len(zr.File)), num(lim.MaxZipEntries))
+	}
+	z := &safeZip{files: make(map[string]*zip.File, len(zr.File)), lim: lim}
+	var total uint64
+	for _, f := range zr.File {
+		if !safeZipName(f.Name) {
+			return nil, newErr(CodeUnsafeName, "The 3MF package contains a file named %q, which tries to reach outside the package; this is a known attack, so the file was refused.", truncName([]byte(f.Name)))
+		}
+		if _, dup := z.files[f.Name]; dup {
+			return nil, newErr(CodeUnsafeName, "The 3MF package contains the file %q twice, so it is ambiguous which one counts; it was refused. Please export the model again.", truncName([]byte(f.Name)))
+		}
+		z.files[f.Name] = f
+		z.order = append(z.order, f)
+		total += f.UncompressedSize64
+		if lim.MaxUncompressed > 0 && total > uint64(lim.MaxUncompressed) {
+			return nil, zipBomb(lim)
+		}
+		if lim.MaxRatio > 0 && f.UncompressedSize64 > ratioFloor &&
+			float64(f.UncompressedSize64) > lim.MaxRatio*float64(f.CompressedSize64) {
+			return nil, zipBomb(lim)
+		}
+	}
+	return z, nil
+}
+
+func notAZip() *Error {
+	return newErr(CodeNotAZip, "This .3mf file is not a valid 3MF package (a 3MF file is a zip archive, and this one is not, or is damaged). Please export the model again, or upload it as .stl.")
+}
+
+func zipBomb(lim Limits) *Error {
+	return newErr(CodeZipBomb, "The 3MF package would unpack to more than %s or is compressed far more than real models are (a \"zip bomb\"), so it was refused. Please export the model again.", mib(lim.MaxUncompressed))
+}
+
+// safeZipName refuses absolute paths, drive letters, backslashes, NUL and
+// ".." segments, which could escape a folder if anyone ever extracted it.
+func safeZipName(name string) bool {
+	if name == "" || strings.ContainsAny(name, "\\\x00") || name[0] == '/' {
+		return false
+	}
+	if len(name) >= 2 && name[1] == ':' {
+		return false
+	}
+	for seg := range strings.SplitSeq(name, "/") {
+		if seg == ".." {
+			return false
+		}
+	}
+	return true
+}
+
+// lookup finds a part by its OPC name ("/3D/3dmodel.model" or relative),
+// falling back to a case-insensitive match as OPC names are
+// case-insensitive.
+func (z *safeZip) lookup(name string) *zip.File {
+	name = strings.TrimPrefix(name, "/")
+	if f, ok := z.files[name]; ok {
+		return f
+	}
+	for _, f := range z.order {
+		if strings.EqualFold(f.Name, name) {
+			return f
+		}
+	}
+	return nil
+}
+
+// open returns a reader for an entry that stops with a zip_bomb error as
+// soon as the inflated bytes exceed the entry's or the package's budget.
+func (z *safeZip) open(f *zip.File) (io.ReadCloser, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return nil, newErr(CodeNotAZip, "The 3MF package is damaged (the part %q cannot be unpacked). Please export the model again.", truncName([]byte(f.Name)))
+	}
+	return &countingReader{rc: rc, z: z, compressed: f.CompressedSize64, name: f.Name}, nil
+}
+
+type countingReader struct {
+	rc         io.ReadCloser
+	z          *safeZip
+	n          int64
+	compressed uint64
+	name       string
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.rc.Read(p)
+	c.n += int64(n)
+	c.z.inflated += int64(n)
+	lim := c.z.lim
+	if lim.MaxUncompressed > 0 && c.z.inflated > lim.MaxUncompressed {
+		return n, zipBomb(lim)
+	}
+	if lim.MaxRatio > 0 && c.n > ratioFloor && float64(c.n) > lim.MaxRatio*float64(c.compressed) {
+		return n, zipBomb(lim)
+	}
+	if err != nil && err != io.EOF {
+		var e *Error
+		if errors.As(err, &e) {
+			return n, e
+		}
+		// archive/zip reports checksum failures and streams longer than
+		// their header as ErrFormat/ErrChecksum.
+		return n, newErr(CodeNotAZip, "The 3MF package is damaged (the part %q does not unpack cleanly). Please export the model again.", truncName([]byte(c.name)))
+	}
+	return n, err
+}
+
+func (c *countingReader) Close() error { return c.rc.Close() }
+
+// readAll reads a whole (small) entry, refusing more than max bytes.
+func (z *safeZip) readAll(f *zip.File, max int64) ([]byte, error) {
+	if f.UncompressedSize64 > uint64(max) {
+		return nil, newErr(CodeTooLarge, "The part %q of the 3MF package is larger than %s, which it never needs to be, so the file was refused.", truncName([]byte(f.Name)), mib(max))
+	}
+	rc, err := z.open(f)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, newErr(CodeTooLarge, "The part %q of the 3MF package is larger than %s, which it never needs to be, so the file was refused.", truncName([]byte(f.Name)), mib(max))
+	}
+	return b, nil
+}
