@@ -110,7 +110,9 @@ func encode(t testing.TB, f func(*bytes.Buffer) error) []byte {
 
 func lower(s string) string { return strings.ToLower(s) }
 
-func zipReader(b []byte) (*zip.Reader, error) { return zip.NewReader(bytes.NewReader(b), int64(len(b))) }
+func zipReader(b []byte) (*zip.Reader, error) {
+	return zip.NewReader(bytes.NewReader(b), int64(len(b)))
+}
 
 func readEntry(t testing.TB, zr *zip.Reader, name string) []byte {
 	t.Helper()

@@ -81,7 +81,7 @@ func (s *textScanner) token() (tok []byte, ok bool) {
 		if i < s.end || s.eof {
 			tok = s.buf[s.pos:i]
 			s.pos = i
-			return tok, true
+			return tok, len(tok) <= s.max
 		}
 		if i-s.pos >= s.max {
 			return nil, false
@@ -90,7 +90,7 @@ func (s *textScanner) token() (tok []byte, ok bool) {
 		if !s.fill() {
 			tok = s.buf[s.pos:s.end]
 			s.pos = s.end
-			return tok, true
+			return tok, len(tok) <= s.max
 		}
 		i = s.pos + off
 	}
@@ -114,6 +114,9 @@ func (s *textScanner) nextLine() (line []byte, ok, tooLong bool) {
 				s.pos++
 			}
 			s.line++
+			if len(line) > s.max {
+				return nil, false, true
+			}
 			return line, true, false
 		}
 		if i-s.pos >= s.max {
@@ -123,7 +126,7 @@ func (s *textScanner) nextLine() (line []byte, ok, tooLong bool) {
 		if !s.fill() {
 			line = s.buf[s.pos:s.end]
 			s.pos = s.end
-			return line, true, false
+			return line, len(line) <= s.max, len(line) > s.max
 		}
 		i = s.pos + off
 	}

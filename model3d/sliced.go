@@ -219,7 +219,7 @@ func (s *sliceInfo) finish() (SliceEstimate, bool) {
 	case s.hasModel:
 		e.Seconds = int(math.Round(s.secModel))
 	}
-	e.LengthMM = s.lengthMM
+	e.LengthMM = math.Round(s.lengthMM*100) / 100
 	density := s.density
 	if density == 0 {
 		density = defaultDensity

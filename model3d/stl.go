@@ -148,7 +148,10 @@ func parseASCIISTL(r io.Reader, lim Limits) (*Mesh, error) {
 			}
 			for range 3 {
 				t, ok := s.token()
-				if !ok || t == nil {
+				if !ok {
+					return nil, newErr(CodeLineTooLong, "Line %s of the STL file has a word longer than 4 KB: this is not a valid ASCII STL file.", num(s.line))
+				}
+				if t == nil {
 					return nil, asciiTruncated(len(tris) / 9)
 				}
 				v, ok := parseFloat(t)
@@ -178,7 +181,8 @@ func parseASCIISTL(r io.Reader, lim Limits) (*Mesh, error) {
 	if s.err != nil {
 		return nil, readErr(s.err)
 	}
-	if inLoop || (!sawEnd && len(tris) == 0) {
+	// Every exporter ends with "endsolid": without it the file was cut off.
+	if inLoop || !sawEnd {
 		return nil, asciiTruncated(len(tris) / 9)
 	}
 	return &Mesh{Tris: tris}, nil

@@ -100,7 +100,7 @@ func (z *safeZip) open(f *zip.File) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, newErr(CodeNotAZip, "The 3MF package is damaged (the part %q cannot be unpacked). Please export the model again.", truncName([]byte(f.Name)))
 	}
-	return &countingReader{rc: rc, z: z, compressed: f.CompressedSize64, name: f.Name}, nil
+	return &countingReader{rc: rc, z: z, compressed: f.CompressedSize64, declared: f.UncompressedSize64, name: f.Name}, nil
 }
 
 type countingReader struct {
@@ -108,6 +108,7 @@ type countingReader struct {
 	z          *safeZip
 	n          int64
 	compressed uint64
+	declared   uint64
 	name       string
 }
 
@@ -126,6 +127,11 @@ func (c *countingReader) Read(p []byte) (int, error) {
 		var e *Error
 		if errors.As(err, &e) {
 			return n, e
+		}
+		// archive/zip stops a stream that inflates past its declared size:
+		// a header that lies about the size is a zip bomb.
+		if errors.Is(err, zip.ErrFormat) && c.n+int64(len(p)) > int64(c.declared) {
+			return n, zipBomb(lim)
 		}
 		// archive/zip reports checksum failures and streams longer than
 		// their header as ErrFormat/ErrChecksum.
