@@ -2,4 +2,4 @@ module printlab/slicer-opener
 
 go 1.26.8
 
-require golang.org/x/sys v0.47.0 // indirect
+require golang.org/x/sys v0.47.0

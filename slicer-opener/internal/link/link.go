@@ -202,10 +202,11 @@ func TokenHint(token string) string {
 // tokenInRaw finds a t= value in an unparsed link, whatever its case or position.
 var tokenInRaw = regexp.MustCompile(`(?i)([?&;]t=)([^&#;]*)`)
 
-// Redact turns an untrusted raw link into something safe to log: token values cut to their first
-// six characters, non-printable bytes escaped, and the whole cut to 200 characters.
+// Redact turns an untrusted raw link into something safe to log: cut to 200 bytes, token values
+// cut to their first six characters, non-printable bytes escaped. Cutting first keeps the cost
+// bounded whatever the size of the input.
 func Redact(raw string) string {
-	red := tokenInRaw.ReplaceAllStringFunc(raw, func(m string) string {
+	red := tokenInRaw.ReplaceAllStringFunc(truncate(raw, 200), func(m string) string {
 		sub := tokenInRaw.FindStringSubmatch(m)
 		v := sub[2]
 		if len(v) > 6 {
@@ -213,7 +214,7 @@ func Redact(raw string) string {
 		}
 		return sub[1] + v + "..."
 	})
-	q := fmt.Sprintf("%+q", truncate(red, 200))
+	q := fmt.Sprintf("%+q", red)
 	return q[1 : len(q)-1]
 }
 

@@ -132,7 +132,7 @@ func TestParseHostile(t *testing.T) {
 		{"tab", "printjob://open?\tjob=" + j + rest, ErrBadChar},
 		{"DEL", good("job="+j+rest) + "\x7f", ErrBadChar},
 		{"escape char", "\x1bprintjob://open?job=" + j + rest, ErrBadChar},
-		{"space", good("job= "+j+rest), ErrBadChar},
+		{"space", good("job= " + j + rest), ErrBadChar},
 		{"leading space", " " + good("job="+j+rest), ErrBadChar},
 		{"double quote", good("job=" + j + `"&file=model&t=` + tk), ErrBadChar},
 		{"quote breakout", good("job="+j+rest) + `" --gcodeviewer "`, ErrBadChar},
@@ -187,5 +187,14 @@ func TestRedact(t *testing.T) {
 	}
 	if got := TokenHint(goodToken); got != goodToken[:6]+"..." {
 		t.Errorf("TokenHint = %q", got)
+	}
+}
+
+// TestRedactLargeInput guards against logging cost growing with the input: an unbounded regexp
+// pass over a 1 MB argument once took seconds.
+func TestRedactLargeInput(t *testing.T) {
+	got := Redact(strings.Repeat("&t=", 1<<18))
+	if len(got) > 1024 {
+		t.Fatalf("Redact output is %d bytes", len(got))
 	}
 }
