@@ -13,7 +13,7 @@ const objMaxLine = 1 << 20
 // use only the vertex index. Statements referencing other files (mtllib)
 // and everything else are ignored.
 func parseOBJ(r io.ReaderAt, size int64, lim Limits) (*Mesh, error) {
-	s := newTextScanner(io.NewSectionReader(r, 0, size), objMaxLine)
+	s := newTextScanner(io.NewSectionReader(r, 0, size), objMaxLine, size)
 	s.line = 0 // nextLine counts lines as it returns them
 	verts := make([]float32, 0, 3*1024)
 	faces := make([]int32, 0, 3*1024)

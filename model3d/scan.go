@@ -22,8 +22,29 @@ type textScanner struct {
 	line     int // 1-based line of the last token or line returned
 }
 
-func newTextScanner(r io.Reader, max int) *textScanner {
-	return &textScanner{r: r, buf: make([]byte, chunkSize+max), max: max, line: 1}
+// newTextScanner starts with a buffer sized for the input (sizeHint bytes,
+// or a chunk) and grows it only when a long token or line needs it, so
+// small inputs stay cheap.
+func newTextScanner(r io.Reader, max int, sizeHint int64) *textScanner {
+	return &textScanner{r: r, buf: make([]byte, initialBuf(sizeHint)), max: max, line: 1}
+}
+
+func initialBuf(sizeHint int64) int {
+	if sizeHint <= 0 || sizeHint >= chunkSize {
+		return chunkSize
+	}
+	return max(int(sizeHint)+1, 4096)
+}
+
+// grow enlarges a full scan buffer up to limit; it returns the buffer
+// unchanged when it is already at the limit.
+func grow(buf []byte, end, limit int) []byte {
+	if end < len(buf) || len(buf) >= limit {
+		return buf
+	}
+	nb := make([]byte, min(2*len(buf), limit))
+	copy(nb, buf[:end])
+	return nb
 }
 
 // fill moves the unread bytes to the front and reads more. It returns false
@@ -37,6 +58,7 @@ func (s *textScanner) fill() bool {
 		s.end -= s.pos
 		s.pos = 0
 	}
+	s.buf = grow(s.buf, s.end, chunkSize+s.max)
 	if s.end == len(s.buf) {
 		return false
 	}

@@ -540,7 +540,7 @@ func readApplication(z *safeZip, lim Limits) string {
 		return ""
 	}
 	defer rc.Close()
-	x := newXMLScanner(io.LimitReader(rc, maxSmallPart), lim.MaxXMLDepth)
+	x := newXMLScanner(io.LimitReader(rc, maxSmallPart), lim.MaxXMLDepth, int64(f.UncompressedSize64))
 	want := false
 	for {
 		k, err := x.next()
@@ -571,7 +571,7 @@ func readSliceInfo(z *safeZip, f *zip.File, lim Limits, s *sliceInfo) error {
 		return err
 	}
 	defer rc.Close()
-	x := newXMLScanner(io.LimitReader(rc, maxSmallPart), lim.MaxXMLDepth)
+	x := newXMLScanner(io.LimitReader(rc, maxSmallPart), lim.MaxXMLDepth, int64(f.UncompressedSize64))
 	inPlate := false
 	var plateG, plateUsedG float64
 	var plateHasG bool

@@ -34,7 +34,7 @@ func parseSTL(r io.ReaderAt, size int64, lim Limits) (*Mesh, error) {
 		}
 	}
 	if looksASCIISTL(hdr[:n]) {
-		return parseASCIISTL(io.NewSectionReader(r, 0, size), lim)
+		return parseASCIISTL(io.NewSectionReader(r, 0, size), size, lim)
 	}
 	switch {
 	case count < 0:
@@ -95,7 +95,7 @@ func parseBinarySTL(r io.ReaderAt, count int64, lim Limits) (*Mesh, error) {
 
 func decodeSTLRange(r io.ReaderAt, tris []float32, lo, hi int64) error {
 	const batch = 4096
-	buf := make([]byte, batch*stlRecord)
+	buf := make([]byte, min(batch, hi-lo)*stlRecord)
 	for t := lo; t < hi; {
 		k := min(hi-t, batch)
 		b := buf[:k*stlRecord]
@@ -129,8 +129,8 @@ func tooManyTriangles[T ~int | ~int64](n T, lim Limits) *Error {
 }
 
 // parseASCIISTL streams "vertex x y z" triplets; facets must be triangles.
-func parseASCIISTL(r io.Reader, lim Limits) (*Mesh, error) {
-	s := newTextScanner(r, 4096)
+func parseASCIISTL(r io.Reader, size int64, lim Limits) (*Mesh, error) {
+	s := newTextScanner(r, 4096, size)
 	tris := make([]float32, 0, 9*1024)
 	inLoop, loopVerts, sawEnd := false, 0, false
 	for {

@@ -141,7 +141,7 @@ func readRootRels(z *safeZip, lim Limits) (model, thumb string, err error) {
 		return "", "", err
 	}
 	defer rc.Close()
-	x := newXMLScanner(io.LimitReader(rc, maxSmallPart), lim.MaxXMLDepth)
+	x := newXMLScanner(io.LimitReader(rc, maxSmallPart), lim.MaxXMLDepth, int64(f.UncompressedSize64))
 	for {
 		k, err := x.next()
 		if err != nil {
@@ -196,7 +196,7 @@ func (t *tmfReader) part(name string, root bool) (*tmfPart, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	p, err := t.parseModel(rc, name, root)
+	p, err := t.parseModel(rc, int64(f.UncompressedSize64), name, root)
 	if err != nil {
 		return nil, err
 	}
@@ -208,9 +208,9 @@ func badNumber3MF(what string, v []byte) *Error {
 	return newErr(CodeBadNumber, "The 3MF model has %s %s, which is not a valid number: the file is damaged. Please export it again.", what, quote(v))
 }
 
-func (t *tmfReader) parseModel(r io.Reader, name string, root bool) (*tmfPart, error) {
+func (t *tmfReader) parseModel(r io.Reader, hint int64, name string, root bool) (*tmfPart, error) {
 	p := &tmfPart{objects: map[string]*tmfObject{}}
-	x := newXMLScanner(r, t.lim.MaxXMLDepth)
+	x := newXMLScanner(r, t.lim.MaxXMLDepth, hint)
 	scale := 1.0
 	var obj *tmfObject
 	var objID string

@@ -47,8 +47,8 @@ const (
 // xmlMaxTag caps a single tag, comment or processing instruction.
 const xmlMaxTag = 1 << 20
 
-func newXMLScanner(r io.Reader, maxDepth int) *xmlScanner {
-	return &xmlScanner{r: r, buf: make([]byte, chunkSize+xmlMaxTag), maxDepth: maxDepth}
+func newXMLScanner(r io.Reader, maxDepth int, sizeHint int64) *xmlScanner {
+	return &xmlScanner{r: r, buf: make([]byte, initialBuf(sizeHint)), maxDepth: maxDepth}
 }
 
 func xmlErr(format string, args ...any) *Error {
@@ -66,6 +66,7 @@ func (x *xmlScanner) fill() bool {
 		x.end -= x.pos
 		x.pos = 0
 	}
+	x.buf = grow(x.buf, x.end, chunkSize+xmlMaxTag)
 	if x.end == len(x.buf) {
 		return false
 	}
