@@ -1,0 +1,37 @@
+// Package hooks wires PrintLab's capability packages to PocketBase. It holds no
+// business rules of its own: main and every test app call the same Register, so
+// tests run the application the binary runs.
+package hooks
+
+import (
+	"io/fs"
+
+	"github.com/pocketbase/pocketbase"
+	"github.com/pocketbase/pocketbase/core"
+
+	"printlab/hooks/demo"
+	"printlab/hooks/guard"
+	"printlab/hooks/ops"
+	"printlab/hooks/settings"
+)
+
+// Options are what main knows and the capabilities need.
+type Options struct {
+	// Version is the build's version string, shown by the health endpoint.
+	Version string
+	// PublicFS is the static front end; nil serves none (tests of the API alone).
+	PublicFS fs.FS
+}
+
+// Register binds every hook and route of PrintLab to app.
+func Register(app core.App, opts Options) {
+	settings.Register(app)
+	guard.Register(app)
+	ops.Register(app, ops.Options{Version: opts.Version, PublicFS: opts.PublicFS})
+}
+
+// RegisterCommands adds PrintLab's own command-line commands (beside PocketBase's
+// serve, superuser and migrate).
+func RegisterCommands(app *pocketbase.PocketBase) {
+	demo.RegisterCommand(app)
+}

@@ -1,0 +1,139 @@
+// Package settings reads the lab's single lab_settings record as a typed value and
+// guards that the record can be neither deleted nor duplicated.
+package settings
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"printlab/schema"
+)
+
+// Lab is the lab's editable configuration (SPEC §11), with defaults filled in.
+type Lab struct {
+	LabName            string
+	PublicURL          string
+	NoticeHTML         string
+	PickupLocation     string
+	PickupHours        string
+	PaymentMethods     string
+	ContactEmail       string
+	TimeZone           string
+	MinChargeCents     int
+	CentsPerHour       int
+	ConfirmHours       int
+	UndoMinutes        int
+	RequotePercent     int
+	ArchiveDays        int
+	PruneDays          int
+	PickupReminderDays []int
+	PickupKeepDays     int
+	MaxUploadMB        int
+	SubmitsPerIPHour   int
+	ResendsPerJobHour  int
+	EstimateFill       float64
+	SoundOn            bool
+	SoundVolume        float64
+	Disciplines        []string
+	RejectionReasons   []string
+	DailySummary       bool
+}
+
+// Location is the lab's time zone, UTC when the setting is not a known zone.
+func (l Lab) Location() *time.Location {
+	loc, err := time.LoadLocation(l.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// MaxUploadBytes is the upload cap in bytes.
+func (l Lab) MaxUploadBytes() int64 { return int64(l.MaxUploadMB) << 20 }
+
+// Load reads the settings record through app (use a transaction's app inside one).
+func Load(app core.App) (Lab, error) {
+	r, err := Record(app)
+	if err != nil {
+		return Lab{}, err
+	}
+	l := Lab{
+		LabName:           r.GetString("lab_name"),
+		PublicURL:         r.GetString("public_url"),
+		NoticeHTML:        r.GetString("notice"),
+		PickupLocation:    r.GetString("pickup_location"),
+		PickupHours:       r.GetString("pickup_hours"),
+		PaymentMethods:    r.GetString("payment_methods"),
+		ContactEmail:      r.GetString("contact_email"),
+		TimeZone:          r.GetString("timezone"),
+		MinChargeCents:    r.GetInt("min_charge_cents"),
+		CentsPerHour:      r.GetInt("cents_per_hour"),
+		ConfirmHours:      r.GetInt("confirm_hours"),
+		UndoMinutes:       r.GetInt("undo_minutes"),
+		RequotePercent:    r.GetInt("requote_percent"),
+		ArchiveDays:       r.GetInt("archive_days"),
+		PruneDays:         r.GetInt("prune_days"),
+		PickupKeepDays:    r.GetInt("pickup_keep_days"),
+		MaxUploadMB:       r.GetInt("max_upload_mb"),
+		SubmitsPerIPHour:  r.GetInt("submits_per_ip_hour"),
+		ResendsPerJobHour: r.GetInt("resends_per_job_hour"),
+		EstimateFill:      r.GetFloat("estimate_fill"),
+		SoundOn:           r.GetBool("sound_on"),
+		SoundVolume:       r.GetFloat("sound_volume"),
+		DailySummary:      r.GetBool("daily_summary"),
+	}
+	if err := r.UnmarshalJSONField("pickup_reminder_days", &l.PickupReminderDays); err != nil {
+		l.PickupReminderDays = nil
+	}
+	if err := r.UnmarshalJSONField("disciplines", &l.Disciplines); err != nil {
+		l.Disciplines = nil
+	}
+	if err := r.UnmarshalJSONField("rejection_reasons", &l.RejectionReasons); err != nil {
+		l.RejectionReasons = nil
+	}
+	l.fillDefaults()
+	return l, nil
+}
+
+// fillDefaults keeps the app working when an admin blanks a required number.
+func (l *Lab) fillDefaults() {
+	if l.LabName == "" {
+		l.LabName = "PrintLab"
+	}
+	if l.ConfirmHours <= 0 {
+		l.ConfirmHours = 72
+	}
+	if l.ArchiveDays <= 0 {
+		l.ArchiveDays = 45
+	}
+	if l.PruneDays <= 0 {
+		l.PruneDays = 365
+	}
+	if l.MaxUploadMB <= 0 {
+		l.MaxUploadMB = 50
+	}
+	if l.EstimateFill <= 0 || l.EstimateFill > 1 {
+		l.EstimateFill = 0.35
+	}
+	if l.TimeZone == "" {
+		l.TimeZone = "UTC"
+	}
+}
+
+// Record returns the single settings record.
+func Record(app core.App) (*core.Record, error) {
+	r, err := app.FindFirstRecordByData(schema.LabSettings, "key", schema.SettingsKey)
+	if err != nil {
+		return nil, fmt.Errorf("the lab settings record is missing: %w", err)
+	}
+	return r, nil
+}
+
+// Register refuses deleting the settings record: the app cannot run without it.
+func Register(app core.App) {
+	app.OnRecordDelete(schema.LabSettings).BindFunc(func(e *core.RecordEvent) error {
+		return fmt.Errorf("the lab settings record cannot be deleted; edit its fields instead")
+	})
+}

@@ -1,0 +1,41 @@
+// Command printlab runs PrintLab: the 3D-print service desk of a makerspace, one
+// binary with an embedded database, admin UI and front end.
+package main
+
+import (
+	"log"
+	"os"
+
+	"github.com/pocketbase/pocketbase"
+	"github.com/pocketbase/pocketbase/plugins/migratecmd"
+
+	"printlab/hooks"
+	_ "printlab/pb_migrations"
+)
+
+// version is set at build time: go build -ldflags "-X main.version=1.2.3".
+var version = "dev"
+
+func main() {
+	app := pocketbase.NewWithConfig(pocketbase.Config{DefaultDataDir: "./pb_data"})
+	app.RootCmd.Use = "printlab"
+	app.RootCmd.Short = "PrintLab: the 3D-print service desk of a makerspace"
+	app.RootCmd.Version = version
+
+	var publicDir string
+	app.RootCmd.PersistentFlags().StringVar(&publicDir, "publicDir", "",
+		"serve the front end from this folder instead of the embedded copy (development)")
+	_ = app.RootCmd.ParseFlags(os.Args[1:])
+
+	migratecmd.MustRegister(app, app.RootCmd, migratecmd.Config{
+		Dir:          "pb_migrations",
+		TemplateLang: migratecmd.TemplateLangGo,
+	})
+
+	hooks.Register(app, hooks.Options{Version: version, PublicFS: frontEnd(publicDir)})
+	hooks.RegisterCommands(app)
+
+	if err := app.Start(); err != nil {
+		log.Fatal(err)
+	}
+}
