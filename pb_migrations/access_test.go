@@ -101,7 +101,7 @@ func TestAccessMatrix(t *testing.T) {
 	type row struct {
 		collection, id string
 		create, update string // JSON bodies
-		cells              map[role]map[string]want
+		cells          map[role]map[string]want
 	}
 	hidden := []string{tokenHash, keyHash, "confirm_token_hash", "status_key_hash"}
 	rows := []row{
@@ -167,8 +167,8 @@ func TestAccessMatrix(t *testing.T) {
 				r, who, o, w := r, who, o, w
 				var target string // resolved inside the factory: ids of seeded rows
 				sc := tests.ApiScenario{
-					Name:           r.collection + "/" + who.String() + "/" + o,
-					ExpectedStatus: w.status,
+					Name:               r.collection + "/" + who.String() + "/" + o,
+					ExpectedStatus:     w.status,
 					NotExpectedContent: append([]string{}, w.absent...),
 					ExpectedContent:    w.contains,
 				}

@@ -84,4 +84,3 @@ func LoadFixtures(tb testing.TB, app core.App) *Fixtures {
 		Material:         find(schema.Materials, "name", "PLA"),
 	}
 }
-
