@@ -28,6 +28,7 @@ const (
 
 const usage = `usage: printlab model FILE [--json] [--thumb OUT.png] [--size N]
                      [--fits [NAME=]XxYxZ]... [--density G_PER_CM3] [--fill FRACTION]
+                     [--max-mb N]
 
 Checks FILE (.stl, .obj, .3mf) as an upload is checked and prints its
 analysis, or the message a student would see. Sliced files (.gcode, .gco,
@@ -90,6 +91,7 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	size := fs.Int("size", 512, "thumbnail size in pixels")
 	density := fs.Float64("density", 1.24, "material density in g/cm³ for the weight estimate")
 	fill := fs.Float64("fill", 1, "fraction of the volume printed, for the weight estimate")
+	maxMB := fs.Int64("max-mb", 0, "accept files up to this many MiB instead of the upload limit")
 	var fits fitsFlag
 	fs.Var(&fits, "fits", "a printer's build volume [NAME=]XxYxZ in mm (repeatable)")
 	var files []string
@@ -114,7 +116,11 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "--size must be between %d and %d\n", model3d.MinThumbSize, model3d.MaxThumbSize)
 		return ExitUsage
 	}
-	rep, err := check(files[0], *thumb, *size, *density, *fill, fits)
+	lim := model3d.DefaultLimits()
+	if *maxMB > 0 {
+		lim.MaxBytes = *maxMB << 20
+	}
+	rep, err := check(files[0], lim, *thumb, *size, *density, *fill, fits)
 	if err != nil {
 		var me *model3d.Error
 		if !errors.As(err, &me) {
@@ -137,7 +143,7 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	return ExitOK
 }
 
-func check(path, thumb string, size int, density, fill float64, fits fitsFlag) (Report, error) {
+func check(path string, lim model3d.Limits, thumb string, size int, density, fill float64, fits fitsFlag) (Report, error) {
 	rep := Report{File: filepath.Base(path)}
 	f, err := os.Open(path)
 	if err != nil {
@@ -161,7 +167,7 @@ func check(path, thumb string, size int, density, fill float64, fits fitsFlag) (
 	}
 	format, _ := model3d.FormatOf(path)
 	rep.Format = string(format)
-	m, err := model3d.Parse(f, st.Size(), path, model3d.DefaultLimits())
+	m, err := model3d.Parse(f, st.Size(), path, lim)
 	if err != nil {
 		return rep, err
 	}

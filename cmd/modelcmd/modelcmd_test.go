@@ -90,6 +90,10 @@ func TestRejected(t *testing.T) {
 	if code != modelcmd.ExitRejected || rep.Error == nil || rep.Error.Code != model3d.CodeWrongType {
 		t.Errorf("json error: %d %s", code, out)
 	}
+	big := writeFile(t, dir, "big.stl", func(b *bytes.Buffer) error { return model3d.WriteASCIISTL(b, testmesh.Torus(40, 15, 200, 100), "t") })
+	if code, _, errs := run(big, "--max-mb", "1"); code != modelcmd.ExitRejected || !strings.Contains(errs, "larger than") {
+		t.Errorf("max-mb: %d %q", code, errs)
+	}
 	if code, _, _ := run(filepath.Join(dir, "missing.stl")); code != modelcmd.ExitRejected {
 		t.Errorf("missing file: %d", code)
 	}
