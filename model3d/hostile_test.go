@@ -135,6 +135,7 @@ func hostileCorpus(t testing.TB) []hostile {
 		{"zip name NUL", "a.3mf", zipOf(t, entry{name: "3D/a\x00.model", body: "x"}), model3d.CodeUnsafeName, nil},
 		{"zip name drive", "a.3mf", zipOf(t, entry{name: "C:/x", body: "x"}), model3d.CodeUnsafeName, nil},
 		{"zip too many entries", "a.3mf", zipOf(t, many...), model3d.CodeTooManyEntries, nil},
+		{"zip entry count forged", "a.3mf", forgeCount(threeMF(t, cube), 60000), model3d.CodeTooManyEntries, nil},
 		{"billion laughs", "a.3mf", threeMF(t, laughs), model3d.CodeBadXML, nil},
 		{"xml too deep", "a.3mf", threeMF(t, strings.Repeat("<a>", 100)+strings.Repeat("</a>", 100)), model3d.CodeXMLTooDeep, nil},
 		{"xml unclosed", "a.3mf", threeMF(t, cube[:len(cube)-20]), model3d.CodeTruncated, nil},
@@ -157,6 +158,15 @@ func hostileCorpus(t testing.TB) []hostile {
 		{"3mf transform overflow", "a.3mf", threeMF(t, modelXML("millimeter", cubeObject("1"), `<item objectid="1" transform="1e300 0 0 0 1 0 0 0 1 0 0 0"/>`)), model3d.CodeBadNumber, nil},
 		{"3mf short transform", "a.3mf", threeMF(t, modelXML("millimeter", cubeObject("1"), `<item objectid="1" transform="1 0 0"/>`)), model3d.CodeBadNumber, nil},
 	}
+}
+
+// forgeCount rewrites the entry count of a zip's end record.
+func forgeCount(b []byte, n uint16) []byte {
+	b = bytes.Clone(b)
+	i := bytes.LastIndex(b, []byte("PK\x05\x06"))
+	binary.LittleEndian.PutUint16(b[i+8:], n)
+	binary.LittleEndian.PutUint16(b[i+10:], n)
+	return b
 }
 
 func itoa(i int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + fmtInt(i)) }
@@ -218,5 +228,22 @@ func TestZipBombBudget(t *testing.T) {
 			t.Errorf("declared %d: %v in %v, %d KB allocated", declared, err, took, (after.TotalAlloc-before.TotalAlloc)>>10)
 		}
 		t.Logf("bomb %d bytes declared %d: refused in %v, %d KB allocated", len(b), declared, took, (after.TotalAlloc-before.TotalAlloc)>>10)
+	}
+}
+
+// TestZip64EntryCount checks that the entry cap is applied from the ZIP64
+// end record too, before archive/zip reads the directory.
+func TestZip64EntryCount(t *testing.T) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for i := range 70000 {
+		w, _ := zw.CreateHeader(&zip.FileHeader{Name: "m/" + itoa(i), Method: zip.Store})
+		w.Write([]byte{'x'})
+	}
+	zw.Close()
+	start := time.Now()
+	_, err := parseBytes(t, buf.Bytes(), "many.3mf")
+	if codeOf(err) != model3d.CodeTooManyEntries || time.Since(start) > 100*time.Millisecond {
+		t.Errorf("%v after %v", err, time.Since(start))
 	}
 }

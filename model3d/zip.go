@@ -2,6 +2,8 @@ package model3d
 
 import (
 	"archive/zip"
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"strings"
@@ -22,12 +24,17 @@ func openZip(r io.ReaderAt, size int64, lim Limits) (*safeZip, error) {
 	if n, _ := r.ReadAt(head[:], 0); n < 4 || string(head[:]) != "PK\x03\x04" {
 		return nil, notAZip()
 	}
+	// archive/zip allocates every central-directory entry before we could
+	// count them, so check the count in the end record first.
+	if n, ok := zipEntryCount(r, size); ok && lim.MaxZipEntries > 0 && n > uint64(lim.MaxZipEntries) {
+		return nil, tooManyEntries(n, lim)
+	}
 	zr, err := zip.NewReader(r, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		return nil, notAZip()
 	}
 	if lim.MaxZipEntries > 0 && len(zr.File) > lim.MaxZipEntries {
-		return nil, newErr(CodeTooManyEntries, "The 3MF package contains %s files; real 3MF files have a few dozen at most (limit %s), so it was refused. Please export the model again.", num(len(zr.File)), num(lim.MaxZipEntries))
+		return nil, tooManyEntries(uint64(len(zr.File)), lim)
 	}
 	z := &safeZip{files: make(map[string]*zip.File, len(zr.File)), lim: lim}
 	var total uint64
@@ -50,6 +57,49 @@ func openZip(r io.ReaderAt, size int64, lim Limits) (*safeZip, error) {
 		}
 	}
 	return z, nil
+}
+
+func tooManyEntries(n uint64, lim Limits) *Error {
+	return newErr(CodeTooManyEntries, "The 3MF package contains %s files; real 3MF files have a few dozen at most (limit %s), so it was refused. Please export the model again.", num(n), num(lim.MaxZipEntries))
+}
+
+// zipEntryCount reads the entry count from the end-of-central-directory
+// record (or its ZIP64 form). ok is false if the record is not found;
+// archive/zip then reports the damage itself.
+func zipEntryCount(r io.ReaderAt, size int64) (uint64, bool) {
+	const eocdLen, maxComment = 22, 65535
+	n := min(size, eocdLen+maxComment)
+	buf := make([]byte, n)
+	if _, err := r.ReadAt(buf, size-n); err != nil && err != io.EOF {
+		return 0, false
+	}
+	i := bytes.LastIndex(buf, []byte("PK\x05\x06"))
+	if i < 0 || len(buf)-i < eocdLen {
+		return 0, false
+	}
+	count := uint64(binary.LittleEndian.Uint16(buf[i+10:]))
+	if count != 0xffff {
+		return count, true
+	}
+	// ZIP64: the locator sits just before the end record and points at
+	// the ZIP64 end record, whose total entry count is at offset 32.
+	loc := int64(i) + (size - n) - 20
+	var lb [20]byte
+	if loc < 0 {
+		return 0, false
+	}
+	if _, err := r.ReadAt(lb[:], loc); err != nil || string(lb[:4]) != "PK\x06\x07" {
+		return 0, false
+	}
+	off := int64(binary.LittleEndian.Uint64(lb[8:]))
+	var rec [40]byte
+	if off < 0 || off > size-40 {
+		return 0, false
+	}
+	if _, err := r.ReadAt(rec[:], off); err != nil || string(rec[:4]) != "PK\x06\x06" {
+		return 0, false
+	}
+	return binary.LittleEndian.Uint64(rec[32:]), true
 }
 
 func notAZip() *Error {
