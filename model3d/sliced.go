@@ -450,17 +450,12 @@ func bgTruncated() *Error {
 }
 
 func bgCompName(c uint16) string {
-	switch c {
-	case 2:
-		return "heatshrink (11,4)"
-	case 3:
-		return "heatshrink (12,4)"
-	}
 	return "an unknown method (" + strconv.Itoa(int(c)) + ")"
 }
 
-// bgDecompress returns the block's text, or nil for a compression we do
-// not support (the caller reports it only if nothing else was found).
+// bgDecompress returns the block's text (uncompressed, deflate or
+// heatshrink 11/4 and 12/4), or nil for a compression we do not know (the
+// caller reports it only if nothing else was found).
 func bgDecompress(comp uint16, data []byte, usize int64) ([]byte, error) {
 	switch comp {
 	case 0:
@@ -474,6 +469,16 @@ func bgDecompress(comp uint16, data []byte, usize int64) ([]byte, error) {
 		}
 		out, err := io.ReadAll(io.LimitReader(rd, usize+1))
 		if err != nil || int64(len(out)) != usize {
+			return nil, newErr(CodeBadSyntax, "A compressed block of this binary G-code file is damaged. Please export it again.")
+		}
+		return out, nil
+	case 2, 3:
+		w := uint(11)
+		if comp == 3 {
+			w = 12
+		}
+		out, ok := heatshrinkDecode(data, w, 4, int(usize))
+		if !ok {
 			return nil, newErr(CodeBadSyntax, "A compressed block of this binary G-code file is damaged. Please export it again.")
 		}
 		return out, nil

@@ -210,12 +210,17 @@ func bgcodeFile(crc bool, blocks ...bgBlock) []byte {
 	for _, bl := range blocks {
 		var blk bytes.Buffer
 		data := bl.data
-		if bl.comp == 1 {
+		switch bl.comp {
+		case 1:
 			var z bytes.Buffer
 			zw := zlib.NewWriter(&z)
 			zw.Write(bl.data)
 			zw.Close()
 			data = z.Bytes()
+		case 2:
+			data = heatshrinkEncode(bl.data, 11, 4)
+		case 3:
+			data = heatshrinkEncode(bl.data, 12, 4)
 		}
 		binary.Write(&blk, binary.LittleEndian, bl.typ)
 		binary.Write(&blk, binary.LittleEndian, bl.comp)
@@ -261,11 +266,19 @@ func TestReadSlicedBgcode(t *testing.T) {
 	if got, err := readSliced(t, bgcodeFile(true, fileMeta, print, gcode), "p.gcode"); err != nil || got != want {
 		t.Errorf("renamed: %+v %v", got, err)
 	}
-	// Metadata only in heatshrink: a clear, specific refusal.
-	hs := print
-	hs.comp = 3
-	if _, err := readSliced(t, bgcodeFile(true, hs, gcode), "h.bgcode"); codeOf(err) != model3d.CodeUnsupportedComp || !strings.Contains(err.Error(), "heatshrink") {
-		t.Errorf("heatshrink: %v", err)
+	// Heatshrink-compressed metadata (both window sizes).
+	for _, c := range []uint16{2, 3} {
+		hs := print
+		hs.comp = c
+		if got, err := readSliced(t, bgcodeFile(true, fileMeta, hs, gcode), "h.bgcode"); err != nil || got != want {
+			t.Errorf("heatshrink %d: %+v %v", c, got, err)
+		}
+	}
+	// An unknown compression: a clear, specific refusal.
+	unk := print
+	unk.comp = 9
+	if _, err := readSliced(t, bgcodeFile(true, unk, gcode), "h.bgcode"); codeOf(err) != model3d.CodeUnsupportedComp || !strings.Contains(err.Error(), "unknown method") {
+		t.Errorf("unknown compression: %v", err)
 	}
 	good := bgcodeFile(true, fileMeta, print, gcode)
 	bad := bytes.Clone(good)
@@ -347,4 +360,49 @@ func TestReadSliced3MF(t *testing.T) {
 	if _, err := readSliced(t, []byte("not a zip at all"), "p.3mf"); codeOf(err) != model3d.CodeNotAZip {
 		t.Errorf("not zip: %v", err)
 	}
+}
+
+// heatshrinkEncode is a small greedy LZSS encoder in heatshrink's bit
+// format, for building test files (see heatshrinkDecode).
+func heatshrinkEncode(in []byte, window, lookahead uint) []byte {
+	var out []byte
+	var cur byte
+	n := uint(0)
+	put := func(v uint, bits uint) {
+		for i := int(bits) - 1; i >= 0; i-- {
+			cur = cur<<1 | byte(v>>uint(i)&1)
+			n++
+			if n == 8 {
+				out = append(out, cur)
+				cur, n = 0, 0
+			}
+		}
+	}
+	maxOff, maxLen := 1<<window, 1<<lookahead
+	for i := 0; i < len(in); {
+		best, bestOff := 0, 0
+		for off := 1; off <= maxOff && off <= i; off++ {
+			l := 0
+			for l < maxLen && i+l < len(in) && in[i+l] == in[i+l-off] {
+				l++
+			}
+			if l > best {
+				best, bestOff = l, off
+			}
+		}
+		if best >= 2 {
+			put(0, 1)
+			put(uint(bestOff-1), window)
+			put(uint(best-1), lookahead)
+			i += best
+			continue
+		}
+		put(1, 1)
+		put(uint(in[i]), 8)
+		i++
+	}
+	if n > 0 {
+		out = append(out, cur<<(8-n))
+	}
+	return out
 }
