@@ -10,8 +10,8 @@ import (
 // Code is stable and meant for programs (see the Code* constants); Message
 // is a complete sentence written for the student who uploaded the file.
 type Error struct {
-	Code    string
-	Message string
+	Code    string `json:"code"`
+	Message string `json:"message"`
 }
 
 // Error returns the student-facing message.

@@ -84,14 +84,33 @@ func Render(m *Mesh, size int) (*image.NRGBA, error) {
 		return img, nil
 	}
 	t := m.Tris
+	workers := min(runtime.GOMAXPROCS(0), 8)
+	if n < 20000 {
+		workers = 1
+	}
+	per := (n + workers - 1) / workers
+	var wg sync.WaitGroup
 	// Fit: project every corner, take the 2D extent, fill 92 % of the image.
+	ext2d := make([][4]float64, workers)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e := [4]float64{math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)}
+			for i := w * per * 3; i < min((w+1)*per, n)*3; i++ {
+				x, y, z := float64(t[i*3]), float64(t[i*3+1]), float64(t[i*3+2])
+				sx := x*camR[0] + y*camR[1]
+				sy := x*camU[0] + y*camU[1] + z*camU[2]
+				e[0], e[1] = min(e[0], sx), max(e[1], sx)
+				e[2], e[3] = min(e[2], sy), max(e[3], sy)
+			}
+			ext2d[w] = e
+		}()
+	}
+	wg.Wait()
 	minX, maxX, minY, maxY := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
-	for i := 0; i+2 < len(t); i += 3 {
-		x, y, z := float64(t[i]), float64(t[i+1]), float64(t[i+2])
-		sx := x*camR[0] + y*camR[1]
-		sy := x*camU[0] + y*camU[1] + z*camU[2]
-		minX, maxX = min(minX, sx), max(maxX, sx)
-		minY, maxY = min(minY, sy), max(maxY, sy)
+	for _, e := range ext2d {
+		minX, maxX, minY, maxY = min(minX, e[0]), max(maxX, e[1]), min(minY, e[2]), max(maxY, e[3])
 	}
 	ext := max(maxX-minX, maxY-minY)
 	if !(ext > 0) || math.IsInf(ext, 0) {
@@ -109,16 +128,13 @@ func Render(m *Mesh, size int) (*image.NRGBA, error) {
 		z = v[0]*pc[0] + v[1]*pc[1] + v[2]*pc[2]
 		return
 	}
+	projY := func(v []float32) float32 { return v[0]*pu[0] + v[1]*pu[1] + v[2]*pu[2] + pu[3] }
 	nBands := (S + bandRows - 1) / bandRows
-	workers := min(runtime.GOMAXPROCS(0), 8)
-	if n < 20000 {
-		workers = 1
-	}
-	per := (n + workers - 1) / workers
 	band := func(y float32) int { return min(max(int(y)/bandRows, 0), nBands-1) }
-	// Bin triangles by band with a counting sort (two passes).
+	// Bin triangles by band with a counting sort: the first pass records
+	// each triangle's band range, the second scatters indices.
 	counts := make([][]uint32, workers)
-	var wg sync.WaitGroup
+	spans := make([][2]uint16, n)
 	for w := range workers {
 		wg.Add(1)
 		go func() {
@@ -126,10 +142,10 @@ func Render(m *Mesh, size int) (*image.NRGBA, error) {
 			c := make([]uint32, nBands)
 			for i := w * per; i < min((w+1)*per, n); i++ {
 				v := t[i*9 : i*9+9 : i*9+9]
-				_, y0, _ := proj(v[0:3])
-				_, y1, _ := proj(v[3:6])
-				_, y2, _ := proj(v[6:9])
-				for b := band(min(y0, y1, y2)); b <= band(max(y0, y1, y2)); b++ {
+				y0, y1, y2 := projY(v[0:3]), projY(v[3:6]), projY(v[6:9])
+				b0, b1 := band(min(y0, y1, y2)), band(max(y0, y1, y2))
+				spans[i] = [2]uint16{uint16(b0), uint16(b1)}
+				for b := b0; b <= b1; b++ {
 					c[b]++
 				}
 			}
@@ -158,11 +174,8 @@ func Render(m *Mesh, size int) (*image.NRGBA, error) {
 			defer wg.Done()
 			cur := cursor[w]
 			for i := w * per; i < min((w+1)*per, n); i++ {
-				v := t[i*9 : i*9+9 : i*9+9]
-				_, y0, _ := proj(v[0:3])
-				_, y1, _ := proj(v[3:6])
-				_, y2, _ := proj(v[6:9])
-				for b := band(min(y0, y1, y2)); b <= band(max(y0, y1, y2)); b++ {
+				sp := spans[i]
+				for b := int(sp[0]); b <= int(sp[1]); b++ {
 					bins[cur[b]] = uint32(i)
 					cur[b]++
 				}
