@@ -1,0 +1,94 @@
+package mail
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+
+	"printlab/schema"
+)
+
+// Status is what the dashboard shows about email delivery.
+type Status struct {
+	// Delivery is "smtp", or "file" when no SMTP server is configured and
+	// emails are only saved under pb_data/mail.
+	Delivery string `json:"delivery"`
+	// Queued counts emails waiting to go out (including ones between retries).
+	Queued int `json:"queued"`
+	// Failed counts emails that failed after the last retry and were not
+	// resent since.
+	Failed int `json:"failed"`
+	// LastSuccess is when the SMTP server last accepted an email.
+	LastSuccess *time.Time `json:"last_success"`
+	// LastError is the most recent delivery error of a waiting email.
+	LastError string `json:"last_error,omitempty"`
+	// Warning is a sentence for staff when something needs attention.
+	Warning string `json:"warning"`
+}
+
+// ReadStatus summarises the outbox from the database, so it is right after a
+// restart and in every process.
+func ReadStatus(app core.App) (Status, error) {
+	s := Status{Delivery: "file"}
+	if _, ok := smtpFromSettings(app); ok {
+		s.Delivery = "smtp"
+	}
+	db := app.DB()
+	if err := db.Select("count(*)").From(schema.Emails).
+		Where(dbx.HashExp{"state": schema.EmailQueued}).Row(&s.Queued); err != nil {
+		return s, err
+	}
+	// A failed email stops counting once staff resent it.
+	err := db.NewQuery(`SELECT count(*) FROM emails f WHERE f.state = {:failed}
+		AND NOT EXISTS (SELECT 1 FROM emails r WHERE r.dedupe_key LIKE 'resend:' || f.id || ':%')`).
+		Bind(dbx.Params{"failed": schema.EmailFailed}).Row(&s.Failed)
+	if err != nil {
+		return s, err
+	}
+	var last string
+	if err := db.Select("coalesce(max(sent_at), '')").From(schema.Emails).
+		Where(dbx.HashExp{"state": schema.EmailSent}).Row(&last); err != nil {
+		return s, err
+	}
+	if last != "" {
+		if d, err := types.ParseDateTime(last); err == nil {
+			t := d.Time()
+			s.LastSuccess = &t
+		}
+	}
+	var retrying int
+	if err := db.Select("count(*)").From(schema.Emails).
+		Where(dbx.NewExp("state = {:q} AND attempts > 0", dbx.Params{"q": schema.EmailQueued})).
+		Row(&retrying); err != nil {
+		return s, err
+	}
+	if retrying > 0 {
+		_ = db.Select("last_error").From(schema.Emails).
+			Where(dbx.NewExp("state = {:q} AND attempts > 0", dbx.Params{"q": schema.EmailQueued})).
+			OrderBy("updated DESC").Limit(1).Row(&s.LastError)
+	}
+
+	var warn []string
+	if s.Delivery == "file" {
+		warn = append(warn, "Email is not being delivered: no SMTP server is set up, so emails are only saved as files in pb_data/mail. A superuser can set up SMTP in the admin UI under Settings › Mail settings.")
+	}
+	if s.Failed > 0 {
+		warn = append(warn, fmt.Sprintf("%s could not be delivered after every retry. Check the SMTP settings, then open the job and use Resend.", plural(s.Failed, "email")))
+	}
+	if retrying > 0 {
+		warn = append(warn, fmt.Sprintf("Email delivery is failing; %s will be retried automatically. Last error: %s", plural(retrying, "email"), s.LastError))
+	}
+	s.Warning = strings.Join(warn, " ")
+	return s, nil
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

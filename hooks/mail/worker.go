@@ -1,0 +1,391 @@
+package mail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"printlab/hooks/settings"
+	"printlab/schema"
+)
+
+// DefaultBackoff is the wait before each retry: about a day of trying in all,
+// long enough to ride out an SMTP outage or a weekend maintenance window.
+var DefaultBackoff = []time.Duration{
+	time.Minute, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 12 * time.Hour,
+}
+
+// Options tune a Worker; zero values take the defaults. Tests shorten them.
+type Options struct {
+	// Backoff is the wait before each retry; after len(Backoff)+1 failed
+	// attempts a row is marked failed.
+	Backoff []time.Duration
+	// AttemptTimeout bounds one attempt (dial, greeting, one message), 15 s by
+	// default, so a dead SMTP host never stalls the worker for minutes.
+	AttemptTimeout time.Duration
+	// Senders is how many SMTP connections deliver at once (3 by default).
+	Senders int
+	// BatchSize is how many rows one pass picks (500 by default).
+	BatchSize int
+	// PollInterval is how often the worker looks for due retries when nothing
+	// wakes it (30 s by default).
+	PollInterval time.Duration
+	// Now is the clock (time.Now by default).
+	Now func() time.Time
+}
+
+func (o Options) withDefaults() Options {
+	if len(o.Backoff) == 0 {
+		o.Backoff = DefaultBackoff
+	}
+	if o.AttemptTimeout <= 0 {
+		o.AttemptTimeout = 15 * time.Second
+	}
+	if o.Senders <= 0 {
+		o.Senders = 3
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 500
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = 30 * time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// Worker delivers queued emails. One worker runs per server process; a drain
+// never runs twice at once, and nothing it does holds a database transaction
+// while talking to SMTP.
+type Worker struct {
+	app  core.App
+	opts Options
+
+	drainMu sync.Mutex
+	wake    chan struct{}
+
+	runMu  sync.Mutex
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// NewWorker returns a worker for app; Start runs it in the background, Drain
+// runs one delivery round in the caller's goroutine.
+func NewWorker(app core.App, opts Options) *Worker {
+	return &Worker{app: app, opts: opts.withDefaults(), wake: make(chan struct{}, 1)}
+}
+
+// Wake asks the worker to look for due rows now. It never blocks: a wake-up
+// already pending covers this one too.
+func (w *Worker) Wake() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Start runs the worker loop until Stop. Calling it twice does nothing.
+func (w *Worker) Start() {
+	w.runMu.Lock()
+	defer w.runMu.Unlock()
+	if w.cancel != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w.cancel, w.done = cancel, make(chan struct{})
+	go w.loop(ctx, w.done)
+}
+
+// Stop ends the loop and waits for the attempt in flight, which its deadline
+// bounds.
+func (w *Worker) Stop() {
+	w.runMu.Lock()
+	cancel, done := w.cancel, w.done
+	w.cancel, w.done = nil, nil
+	w.runMu.Unlock()
+	if cancel == nil {
+		return
+	}
+	cancel()
+	<-done
+}
+
+func (w *Worker) loop(ctx context.Context, done chan struct{}) {
+	defer close(done)
+	tick := time.NewTicker(w.opts.PollInterval)
+	defer tick.Stop()
+	w.Wake() // rows left over from before a restart
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-w.wake:
+		case <-tick.C:
+		}
+		if res, err := w.Drain(ctx, w.opts.Now()); err != nil {
+			w.app.Logger().Error("mail: outbox drain", "error", err, "result", res.String())
+		}
+	}
+}
+
+// Result counts what a drain did with the rows it picked.
+type Result struct {
+	Sent    int // accepted by the SMTP server
+	Filed   int // written to pb_data/mail (no SMTP configured)
+	Retried int // failed this time, retry scheduled
+	Failed  int // failed for the last time
+}
+
+func (r Result) String() string {
+	return fmt.Sprintf("%d sent, %d saved as files, %d to retry, %d failed", r.Sent, r.Filed, r.Retried, r.Failed)
+}
+
+func (r *Result) add(o Result) {
+	r.Sent += o.Sent
+	r.Filed += o.Filed
+	r.Retried += o.Retried
+	r.Failed += o.Failed
+}
+
+// Drain delivers every row that is due at now, pass after pass, until none is
+// left or the SMTP server stops answering (then the remaining rows wait for
+// their retry time). Each pass takes only the oldest queued row of each job,
+// which keeps one job's emails in order while different jobs go out in
+// parallel.
+func (w *Worker) Drain(ctx context.Context, now time.Time) (Result, error) {
+	w.drainMu.Lock()
+	defer w.drainMu.Unlock()
+	var total Result
+	for ctx.Err() == nil {
+		rows, err := w.due(now)
+		if err != nil {
+			return total, err
+		}
+		if len(rows) == 0 {
+			return total, nil
+		}
+		res, broken := w.pass(ctx, rows, now)
+		total.add(res)
+		if broken != nil {
+			return total, broken
+		}
+	}
+	return total, nil
+}
+
+// due selects queued rows whose time has come and that no older queued row of
+// the same job is waiting in front of. rowid is SQLite's insertion order, finer
+// than the millisecond `created` stamp of rows written in one transaction.
+func (w *Worker) due(now time.Time) ([]*core.Record, error) {
+	var rows []*core.Record
+	err := w.app.RecordQuery(schema.Emails).
+		AndWhere(dbx.NewExp(`state = {:queued} AND (next_attempt = '' OR next_attempt <= {:now})
+			AND NOT EXISTS (SELECT 1 FROM emails p WHERE emails.job != '' AND p.job = emails.job
+				AND p.state = {:queued} AND p.rowid < emails.rowid)`,
+			dbx.Params{"queued": schema.EmailQueued, "now": dateTime(now).String()})).
+		OrderBy("rowid").
+		Limit(int64(w.opts.BatchSize)).
+		All(&rows)
+	return rows, err
+}
+
+// pass delivers rows and marks each one. It returns the connection error that
+// ended it early, if any; rows it did not get to are marked for retry with
+// that error, because the server was unreachable for them too.
+func (w *Worker) pass(ctx context.Context, rows []*core.Record, now time.Time) (Result, error) {
+	from, replyTo := w.sender()
+	cfg, useSMTP := smtpFromSettings(w.app)
+	if !useSMTP {
+		var res Result
+		for _, row := range rows {
+			if err := w.writeFile(row, from, replyTo); err != nil {
+				w.retry(row, now, err, &res)
+				continue
+			}
+			w.mark(row, schema.EmailFile, now, &res)
+		}
+		return res, nil
+	}
+
+	var (
+		mu     sync.Mutex
+		res    Result
+		broken error
+	)
+	passCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	breakPass := func(err error) {
+		mu.Lock()
+		if broken == nil {
+			broken = err
+		}
+		mu.Unlock()
+		cancel()
+	}
+	brokenErr := func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		return broken
+	}
+
+	feed := make(chan *core.Record)
+	var wg sync.WaitGroup
+	for range min(w.opts.Senders, len(rows)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var conn *smtpConn
+			defer func() {
+				if conn != nil {
+					conn.close()
+				}
+			}()
+			for row := range feed {
+				var local Result
+				switch {
+				case brokenErr() != nil:
+					w.retry(row, now, brokenErr(), &local)
+				case passCtx.Err() != nil:
+					// Shutting down: the row was not tried, so it keeps its attempt.
+				default:
+					if conn == nil {
+						c, err := dialSMTP(passCtx, cfg, w.opts.AttemptTimeout)
+						if err != nil {
+							breakPass(err)
+							w.retry(row, now, err, &local)
+							break
+						}
+						conn = c
+					}
+					err := conn.send(passCtx, envelopeFor(row, from, replyTo))
+					var ce connError
+					if errors.As(err, &ce) {
+						conn.raw.Close()
+						conn = nil
+						breakPass(err)
+					}
+					if err != nil {
+						w.retry(row, now, err, &local)
+						break
+					}
+					w.mark(row, schema.EmailSent, now, &local)
+				}
+				mu.Lock()
+				res.add(local)
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, row := range rows {
+		feed <- row
+	}
+	close(feed)
+	wg.Wait()
+	return res, broken
+}
+
+// sender is the From address from PocketBase's mail settings and the lab's
+// contact address for replies (the sender is often a no-reply mailbox).
+func (w *Worker) sender() (mail.Address, string) {
+	meta := w.app.Settings().Meta
+	from := mail.Address{Name: cleanHeader(meta.SenderName), Address: meta.SenderAddress}
+	var replyTo string
+	if lab, err := settings.Load(w.app); err == nil {
+		replyTo = lab.ContactEmail
+	}
+	return from, replyTo
+}
+
+func outgoingFor(row *core.Record, from mail.Address, replyTo string) outgoing {
+	return outgoing{
+		From:      from,
+		ReplyTo:   replyTo,
+		To:        row.GetString("recipient"),
+		Subject:   row.GetString("subject"),
+		MessageID: row.GetString("message_id"),
+		Date:      row.GetDateTime("created").Time(),
+		HTML:      row.GetString("html"),
+		Text:      row.GetString("text"),
+		Kind:      row.GetString("kind"),
+	}
+}
+
+func envelopeFor(row *core.Record, from mail.Address, replyTo string) envelope {
+	return envelope{From: from.Address, To: row.GetString("recipient"), Raw: buildMessage(outgoingFor(row, from, replyTo))}
+}
+
+// writeFile stores the message under pb_data/mail, replacing it atomically so
+// a crash never leaves half a file.
+func (w *Worker) writeFile(row *core.Record, from mail.Address, replyTo string) error {
+	dir := filepath.Join(w.app.DataDir(), "mail")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	name := fmt.Sprintf("%s-%s-%s.eml",
+		row.GetDateTime("created").Time().UTC().Format("20060102-150405"), row.GetString("kind"), row.Id)
+	tmp, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(buildMessage(outgoingFor(row, from, replyTo))); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), filepath.Join(dir, name))
+}
+
+// mark records a delivery (sent, or saved as a file).
+func (w *Worker) mark(row *core.Record, state string, now time.Time, res *Result) {
+	row.Set("state", state)
+	row.Set("sent_at", dateTime(now))
+	row.Set("attempts", row.GetInt("attempts")+1)
+	row.Set("last_error", "")
+	if err := w.app.Save(row); err != nil {
+		// The message went out but the row still says queued: it will go out
+		// again under the same Message-ID (at-least-once).
+		w.app.Logger().Error("mail: marking an email delivered", "email", row.Id, "error", err)
+		return
+	}
+	if state == schema.EmailFile {
+		res.Filed++
+	} else {
+		res.Sent++
+	}
+}
+
+// retry schedules the next attempt, or gives up after the last one.
+func (w *Worker) retry(row *core.Record, now time.Time, cause error, res *Result) {
+	attempts := row.GetInt("attempts") + 1
+	row.Set("attempts", attempts)
+	msg := cause.Error()
+	if len(msg) > 1900 {
+		msg = msg[:1900]
+	}
+	row.Set("last_error", msg)
+	if attempts > len(w.opts.Backoff) {
+		row.Set("state", schema.EmailFailed)
+		res.Failed++
+		w.app.Logger().Error("mail: giving up on an email", "email", row.Id, "job", row.GetString("job"),
+			"kind", row.GetString("kind"), "attempts", attempts, "error", msg)
+	} else {
+		row.Set("next_attempt", dateTime(now.Add(w.opts.Backoff[attempts-1])))
+		res.Retried++
+	}
+	if err := w.app.Save(row); err != nil {
+		w.app.Logger().Error("mail: scheduling a retry", "email", row.Id, "error", err)
+	}
+}
