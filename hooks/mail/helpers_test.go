@@ -192,7 +192,7 @@ func (m *mailpit) start() {
 	m.cmd = exec.Command(m.bin,
 		"--smtp", "127.0.0.1:"+strconv.Itoa(m.smtpPort),
 		"--listen", "127.0.0.1:"+strconv.Itoa(m.httpPort),
-		"--database", "", "--max", "0", "--quiet",
+		"--max", "0", "--quiet",
 		"--smtp-disable-rdns",
 	)
 	if err := m.cmd.Start(); err != nil {

@@ -1,0 +1,427 @@
+package mail
+
+import (
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
+
+	"printlab/internal/testapp"
+	"printlab/schema"
+)
+
+var linkRE = regexp.MustCompile(`https?://[^\s"<>]+`)
+
+// Every kind of email reaches a real SMTP server with the right recipient,
+// subject, both parts, its own Message-ID and links that point at the lab's
+// public URL.
+func TestEveryKindArrives(t *testing.T) {
+	mp := startMailpit(t)
+	app, fx, lab := newApp(t)
+	useSMTP(app, mp.smtpPort)
+	job := newJob(t, app, fx, nil)
+	rows := map[string]*core.Record{}
+	for _, kind := range Kinds() {
+		r := enqueue(t, app, lab, message(job, kind, "arrive:"+string(kind)))
+		rows[r.GetString("subject")] = r
+	}
+	w := NewWorker(app, Options{})
+	res, err := w.Drain(context.Background(), time.Now())
+	if err != nil || res.Sent != len(Kinds()) {
+		t.Fatalf("drain: %v, %v", res, err)
+	}
+
+	list := mp.list()
+	if len(list) != len(Kinds()) {
+		t.Fatalf("%d messages arrived, want %d", len(list), len(Kinds()))
+	}
+	for _, s := range list {
+		m := mp.message(s.ID)
+		row, ok := rows[m.Subject]
+		if !ok {
+			t.Errorf("unexpected subject %q", m.Subject)
+			continue
+		}
+		if len(m.To) != 1 || m.To[0].Address != job.GetString("email") {
+			t.Errorf("%s: to %v", m.Subject, m.To)
+		}
+		if m.From.Address != "noreply@lab.example.edu" || m.From.Name != "Makerspace 3D Printing" {
+			t.Errorf("%s: from %v", m.Subject, m.From)
+		}
+		if "<"+m.MessageID+">" != row.GetString("message_id") {
+			t.Errorf("%s: Message-ID %q, row has %q", m.Subject, m.MessageID, row.GetString("message_id"))
+		}
+		if strings.TrimSpace(m.Text) == "" || strings.TrimSpace(m.HTML) == "" {
+			t.Errorf("%s: a part is missing", m.Subject)
+		}
+		links := append(linkRE.FindAllString(m.Text, -1), linkRE.FindAllString(m.HTML, -1)...)
+		var status bool
+		for _, l := range links {
+			l = strings.ReplaceAll(l, "&amp;", "&")
+			if !strings.HasPrefix(l, publicURL+"/") {
+				t.Errorf("%s: link %q is not under %s", m.Subject, l, publicURL)
+			}
+			if l == publicURL+statusPath(job) {
+				status = true
+			}
+		}
+		if !status {
+			t.Errorf("%s: no link to the status page", m.Subject)
+		}
+		if kind := row.GetString("kind"); kind == string(KindConfirm) && !strings.Contains(m.Text, publicURL+confirmPath(job)) {
+			t.Errorf("the confirm email lacks the confirm link")
+		}
+		got, _ := app.FindRecordById(schema.Emails, row.Id)
+		if got.GetString("state") != schema.EmailSent || got.GetDateTime("sent_at").IsZero() {
+			t.Errorf("%s: row state %q", m.Subject, got.GetString("state"))
+		}
+	}
+}
+
+// An SMTP outage: 20 emails across 4 jobs are queued while the server is down
+// (queueing never waits on SMTP), retried with backoff, and all arrive exactly
+// once and in order per job when it is back.
+func TestOutageThenRecovery(t *testing.T) {
+	mp := startMailpit(t)
+	app, fx, lab := newApp(t)
+	useSMTP(app, mp.smtpPort)
+	mp.stop()
+
+	kinds := []Kind{KindReceived, KindConfirm, KindConfirmReminder, KindReady, KindReceipt}
+	var jobs []*core.Record
+	for range 4 {
+		jobs = append(jobs, newJob(t, app, fx, nil))
+	}
+	var slowest time.Duration
+	for _, k := range kinds {
+		for _, j := range jobs {
+			start := time.Now()
+			enqueue(t, app, lab, message(j, k, string(k)+":"+j.Id))
+			slowest = max(slowest, time.Since(start))
+		}
+	}
+	if slowest > 250*time.Millisecond {
+		t.Errorf("queueing took %v while SMTP was down", slowest)
+	}
+
+	w := NewWorker(app, Options{AttemptTimeout: time.Second})
+	t0 := time.Now()
+	res, err := w.Drain(context.Background(), t0)
+	if err == nil || res.Sent != 0 || res.Retried != 4 {
+		t.Fatalf("with the server down: %v, %v", res, err)
+	}
+	if res, _ := w.Drain(context.Background(), t0.Add(30*time.Second)); res != (Result{}) {
+		t.Fatalf("rows were retried before their backoff: %v", res)
+	}
+
+	mp.start()
+	total := 0
+	now := t0.Add(2 * time.Minute)
+	for range 5 {
+		res, err := w.Drain(context.Background(), now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += res.Sent
+		now = now.Add(time.Minute)
+	}
+	if total != 20 {
+		t.Fatalf("%d sent after recovery, want 20", total)
+	}
+	list := mp.list()
+	if len(list) != 20 {
+		t.Fatalf("%d messages arrived, want 20", len(list))
+	}
+	seen := map[string]bool{}
+	order := map[string][]string{}
+	for _, m := range list {
+		if seen[m.MessageID] {
+			t.Errorf("message %s arrived twice", m.MessageID)
+		}
+		seen[m.MessageID] = true
+		order[m.To[0].Address] = append(order[m.To[0].Address], m.Subject)
+	}
+	for _, j := range jobs {
+		got := order[j.GetString("email")]
+		if len(got) != len(kinds) {
+			t.Fatalf("job %s: %d messages", j.Id, len(got))
+		}
+		for i, k := range kinds {
+			if want, _ := render(k, lab, j, completeData(app, lab, j, message(j, k, "").Data)); got[i] != want.Subject {
+				t.Errorf("job %s message %d: %q, want %q", j.Id, i, got[i], want.Subject)
+			}
+		}
+	}
+}
+
+// A server that accepts the connection and never answers: the attempt gives up
+// at its deadline and schedules a retry, and queueing stays instant meanwhile.
+func TestStalledServer(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c) // held open, never answered
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	}()
+
+	app, fx, lab := newApp(t)
+	useSMTP(app, l.Addr().(*net.TCPAddr).Port)
+	job := newJob(t, app, fx, nil)
+	row := enqueue(t, app, lab, message(job, KindReceived, "stall"))
+	other := newJob(t, app, fx, nil)
+	enqueue(t, app, lab, message(other, KindReceived, "stall-other"))
+
+	w := NewWorker(app, Options{AttemptTimeout: time.Second})
+	now := time.Now()
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() { _, err := w.Drain(context.Background(), now); done <- err }()
+
+	time.Sleep(200 * time.Millisecond) // the worker is now waiting on the server
+	q := time.Now()
+	enqueue(t, app, lab, message(newJob(t, app, fx, nil), KindReceived, "while-stalled"))
+	if d := time.Since(q); d > 250*time.Millisecond {
+		t.Errorf("queueing took %v while the worker waited on SMTP", d)
+	}
+
+	select {
+	case err = <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the attempt did not give up")
+	}
+	elapsed := time.Since(start)
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		t.Errorf("drain error %v, want a timeout", err)
+	}
+	if elapsed < 900*time.Millisecond || elapsed > 3*time.Second {
+		t.Errorf("the attempt took %v, want about the 1 s deadline", elapsed)
+	}
+	got, _ := app.FindRecordById(schema.Emails, row.Id)
+	if got.GetString("state") != schema.EmailQueued || got.GetInt("attempts") != 1 {
+		t.Fatalf("state %q attempts %d", got.GetString("state"), got.GetInt("attempts"))
+	}
+	next := got.GetDateTime("next_attempt").Time()
+	if d := next.Sub(now); d < 59*time.Second || d > 61*time.Second {
+		t.Errorf("the retry is %v away, want the first backoff (1 min)", d)
+	}
+	if !strings.Contains(got.GetString("last_error"), "timeout") {
+		t.Errorf("last error %q", got.GetString("last_error"))
+	}
+}
+
+// After the last retry an email is failed, the dashboard's status route warns,
+// and staff's Resend delivers it.
+func TestFailedThenResent(t *testing.T) {
+	mp := startMailpit(t)
+	app, fx, lab := newApp(t)
+	useSMTP(app, freePort(t)) // nothing listens here
+	job := newJob(t, app, fx, nil)
+	row := enqueue(t, app, lab, message(job, KindReady, "ready:"+job.Id))
+
+	w := NewWorker(app, Options{Backoff: []time.Duration{time.Minute, time.Minute}, AttemptTimeout: time.Second})
+	now := time.Now()
+	for i := range 3 {
+		w.Drain(context.Background(), now.Add(time.Duration(i)*2*time.Minute))
+	}
+	got, _ := app.FindRecordById(schema.Emails, row.Id)
+	if got.GetString("state") != schema.EmailFailed || got.GetInt("attempts") != 3 {
+		t.Fatalf("state %q attempts %d", got.GetString("state"), got.GetInt("attempts"))
+	}
+	st, err := ReadStatus(app)
+	if err != nil || st.Failed != 1 || !strings.Contains(st.Warning, "could not be delivered after every retry") {
+		t.Fatalf("status after the last retry: %+v %v", st, err)
+	}
+
+	useSMTP(app, mp.smtpPort)
+	var resent *core.Record
+	err = app.RunInTransaction(func(tx core.App) error {
+		var err error
+		resent, err = Resend(tx, row.Id, now)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resent.GetString("dedupe_key") != "resend:"+row.Id+":1" || resent.GetString("message_id") == row.GetString("message_id") {
+		t.Errorf("resend row: key %q id %q", resent.GetString("dedupe_key"), resent.GetString("message_id"))
+	}
+	if res, err := w.Drain(context.Background(), now.Add(10*time.Minute)); err != nil || res.Sent != 1 {
+		t.Fatalf("resend: %v %v", res, err)
+	}
+	list := mp.list()
+	if len(list) != 1 || list[0].Subject != row.GetString("subject") || list[0].To[0].Address != job.GetString("email") {
+		t.Fatalf("after resend mailpit has %+v", list)
+	}
+	statusScenario(t, app, fx, `"failed":0`, `"delivery":"smtp"`, `"warning":""`)
+}
+
+// Without SMTP (a fresh install) each email becomes a .eml file with both
+// parts, and the status route says mail is not being delivered.
+func TestNoSMTPWritesFiles(t *testing.T) {
+	app, fx, lab := newApp(t)
+	app.Settings().SMTP.Enabled = false
+	job := newJob(t, app, fx, nil)
+	a := enqueue(t, app, lab, message(job, KindReceived, "f1"))
+	b := enqueue(t, app, lab, message(job, KindConfirm, "f2"))
+	res, err := NewWorker(app, Options{}).Drain(context.Background(), time.Now())
+	if err != nil || res.Filed != 2 {
+		t.Fatalf("%v %v", res, err)
+	}
+	for _, r := range []*core.Record{a, b} {
+		got, _ := app.FindRecordById(schema.Emails, r.Id)
+		if got.GetString("state") != schema.EmailFile {
+			t.Errorf("state %q", got.GetString("state"))
+		}
+		files, _ := filepath.Glob(filepath.Join(app.DataDir(), "mail", "*"+r.Id+".eml"))
+		if len(files) != 1 {
+			t.Fatalf("no .eml file for %s", r.Id)
+		}
+		checkEML(t, files[0], r)
+	}
+	statusScenario(t, app, fx, `"delivery":"file"`, "not being delivered")
+}
+
+func checkEML(t *testing.T, path string, row *core.Record) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	msg, err := mail.ReadMessage(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := new(mime.WordDecoder)
+	subj, _ := dec.DecodeHeader(msg.Header.Get("Subject"))
+	if subj != row.GetString("subject") || msg.Header.Get("Message-ID") != row.GetString("message_id") ||
+		msg.Header.Get("To") != "<"+row.GetString("recipient")+">" {
+		t.Errorf("headers: %v", msg.Header)
+	}
+	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/alternative" {
+		t.Fatalf("content type %q", msg.Header.Get("Content-Type"))
+	}
+	parts := map[string]string{}
+	mr := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		p, err := mr.NextPart() // decodes quoted-printable
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(p)
+		ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+		parts[ct] = string(body)
+	}
+	if parts["text/plain"] != strings.ReplaceAll(row.GetString("text"), "\n", "\r\n") {
+		t.Errorf("text part differs from the row")
+	}
+	if parts["text/html"] != strings.ReplaceAll(row.GetString("html"), "\n", "\r\n") {
+		t.Errorf("HTML part differs from the row")
+	}
+}
+
+// The worker started by the server wakes when a row commits, and a rolled
+// back transition sends nothing.
+func TestWorkerWakesOnCommit(t *testing.T) {
+	app, fx, lab := newApp(t)
+	app.Settings().SMTP.Enabled = false
+	w := WorkerOf(app)
+	w.Start()
+	defer w.Stop()
+	job := newJob(t, app, fx, nil)
+
+	app.RunInTransaction(func(tx core.App) error {
+		Enqueue(tx, lab, message(job, KindReceived, "rolled-back"))
+		return errors.New("the transition failed")
+	})
+	row := enqueue(t, app, lab, message(job, KindReceived, "committed"))
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		got, _ := app.FindRecordById(schema.Emails, row.Id)
+		if got.GetString("state") == schema.EmailFile {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the worker did not deliver a committed row promptly")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n, _ := app.CountRecords(schema.Emails); n != 1 {
+		t.Fatalf("%d rows; the rolled back one must not exist", n)
+	}
+}
+
+// statusScenario asks GET /api/printlab/mail/status as a workstation and
+// checks the answer. (One scenario per app: each one triggers OnServe again.)
+func statusScenario(t *testing.T, app *tests.TestApp, fx *testapp.Fixtures, want ...string) {
+	t.Helper()
+	(&tests.ApiScenario{
+		Name:                  "mail status as workstation",
+		Method:                http.MethodGet,
+		URL:                   "/api/printlab/mail/status",
+		Headers:               map[string]string{"Authorization": testapp.Token(t, fx.Workstation)},
+		ExpectedStatus:        http.StatusOK,
+		ExpectedContent:       want,
+		ExpectedEvents:        map[string]int{"*": 0},
+		TestAppFactory:        func(testing.TB) *tests.TestApp { return app },
+		DisableTestAppCleanup: true,
+	}).Test(t)
+}
+
+func TestStatusRouteIsForWorkstations(t *testing.T) {
+	for _, sc := range []tests.ApiScenario{
+		{Name: "guest", ExpectedStatus: http.StatusUnauthorized},
+		{Name: "superuser", ExpectedStatus: http.StatusForbidden, Headers: map[string]string{"Authorization": "superuser"}},
+	} {
+		app, fx, _ := newApp(t)
+		if sc.Headers != nil {
+			sc.Headers["Authorization"] = testapp.Token(t, fx.Superuser)
+		}
+		sc.Method = http.MethodGet
+		sc.URL = "/api/printlab/mail/status"
+		sc.ExpectedContent = []string{`"data":{}`}
+		sc.NotExpectedContent = []string{"delivery"}
+		sc.ExpectedEvents = map[string]int{"*": 0}
+		sc.TestAppFactory = func(testing.TB) *tests.TestApp { return app }
+		sc.DisableTestAppCleanup = true
+		sc.Test(t)
+	}
+}
