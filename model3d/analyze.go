@@ -132,19 +132,20 @@ func Analyze(m *Mesh) Stats {
 		workers = 1
 	}
 	// Edges are bucketed by the top bits of their 64-bit key so that each
-	// bucket's hash table stays in cache (about 2k edges per bucket).
-	bbits := max(0, min(12, bits.Len(uint(3*n/2048))))
+	// bucket's hash table stays in cache (about 4–8k edges per bucket).
+	bbits := max(0, min(12, bits.Len(uint(3*n/8192))))
 	nb := 1 << bbits
 	shift := uint(64 - bbits)
 	parts := make([]partial, workers)
 	per := (n + workers - 1) / workers
+	keys := make([]uint64, 3*n)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			lo, hi := w*per, min((w+1)*per, n)
-			parts[w] = measure(m.Tris, lo, hi, nb, shift)
+			parts[w] = measure(m.Tris, keys, lo, hi, nb, shift)
 		}()
 	}
 	wg.Wait()
@@ -166,13 +167,14 @@ func Analyze(m *Mesh) Stats {
 	s.Inverted = p.vol < 0
 	s.AreaMM2 = p.area
 	s.Degenerate = p.degenerate
-	s.OpenEdges = countOpenEdges(m.Tris, parts, per, nb, shift)
+	s.OpenEdges = countOpenEdges(keys, parts, per, nb, shift)
 	s.Closed = s.OpenEdges == 0
 	s.UnitsWarning = unitsGuess(s.SizeMM)
 	return s
 }
 
-func measure(t []float32, lo, hi, nb int, shift uint) partial {
+// measure sums one range of triangles and writes their three edge keys.
+func measure(t []float32, keys []uint64, lo, hi, nb int, shift uint) partial {
 	p := partial{hist: make([]uint32, nb)}
 	for i := range 3 {
 		p.min[i], p.max[i] = math.Inf(1), math.Inf(-1)
@@ -203,9 +205,11 @@ func measure(t []float32, lo, hi, nb int, shift uint) partial {
 			p.degenerate++
 		}
 		ha, hb, hc := vertexHash(v[0:3]), vertexHash(v[3:6]), vertexHash(v[6:9])
-		p.hist[edgeKey(ha, hb)>>shift]++
-		p.hist[edgeKey(hb, hc)>>shift]++
-		p.hist[edgeKey(hc, ha)>>shift]++
+		e0, e1, e2 := edgeKey(ha, hb), edgeKey(hb, hc), edgeKey(hc, ha)
+		keys[k*3], keys[k*3+1], keys[k*3+2] = e0, e1, e2
+		p.hist[e0>>shift]++
+		p.hist[e1>>shift]++
+		p.hist[e2>>shift]++
 	}
 	p.vol, p.area = vol/6, area/2
 	return p
@@ -237,11 +241,11 @@ func edgeKey(a, b uint64) uint64 {
 	return h
 }
 
-// countOpenEdges scatters every edge key into its bucket, then counts
+// countOpenEdges scatters the edge keys into their buckets, then counts
 // uses per distinct key with a small cache-resident hash table per
 // bucket. A 64-bit key makes collisions negligible (≈1e-7 at 3M edges).
-func countOpenEdges(t []float32, parts []partial, per, nb int, shift uint) int {
-	n := len(t) / 9
+func countOpenEdges(src []uint64, parts []partial, per, nb int, shift uint) int {
+	n := len(src) / 3
 	workers := len(parts)
 	// Bucket start offsets, and each worker's own write cursor per bucket,
 	// so workers scatter in parallel without locks.
@@ -266,14 +270,10 @@ func countOpenEdges(t []float32, parts []partial, per, nb int, shift uint) int {
 		go func() {
 			defer wg.Done()
 			cur := cursor[w]
-			for k := w * per; k < min((w+1)*per, n); k++ {
-				v := t[k*9 : k*9+9 : k*9+9]
-				ha, hb, hc := vertexHash(v[0:3]), vertexHash(v[3:6]), vertexHash(v[6:9])
-				for _, e := range [3]uint64{edgeKey(ha, hb), edgeKey(hb, hc), edgeKey(hc, ha)} {
-					b := e >> shift
-					keys[cur[b]] = e
-					cur[b]++
-				}
+			for _, e := range src[w*per*3 : min((w+1)*per, n)*3] {
+				b := e >> shift
+				keys[cur[b]] = e
+				cur[b]++
 			}
 		}()
 	}
