@@ -10,7 +10,9 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"printlab/hooks/demo"
+	"printlab/hooks/desk"
 	"printlab/hooks/guard"
+	"printlab/hooks/intake"
 	"printlab/hooks/ops"
 	"printlab/hooks/settings"
 )
@@ -27,6 +29,8 @@ type Options struct {
 func Register(app core.App, opts Options) {
 	settings.Register(app)
 	guard.Register(app)
+	desk.Register(app)
+	intake.Register(app)
 	ops.Register(app, ops.Options{Version: opts.Version, PublicFS: opts.PublicFS})
 }
 

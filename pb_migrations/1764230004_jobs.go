@@ -73,7 +73,7 @@ func init() {
 			&core.TextField{Name: "confirm_token_hash", Hidden: true, Max: 64},
 			&core.DateField{Name: "confirm_expires"},
 			&core.DateField{Name: "confirmed_at"},
-			&core.TextField{Name: "status_key_hash", Hidden: true, Max: 64},
+			&core.TextField{Name: "status_key_salt", Hidden: true, Max: 64}, // see jobs.StatusKey: the key itself is never stored
 			// Flags shown on cards.
 			&core.BoolField{Name: "reviewed"},
 			&core.BoolField{Name: "confirm_expired"},

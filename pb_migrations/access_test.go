@@ -25,7 +25,7 @@ const (
 	// secrets that must never leave the server through the record API
 	studentEmail = "leak-check@student.example.edu"
 	tokenHash    = "hash-of-confirm-token-0123456789abcdef"
-	keyHash      = "hash-of-status-key-0123456789abcdef"
+	keyHash      = "salt-of-status-key-0123456789abcdef"
 	emailBody    = "BODY-WITH-PRIVATE-LINK"
 )
 
@@ -52,7 +52,7 @@ func accessApp(tb testing.TB) (*tests.TestApp, *testapp.Fixtures) {
 		"id": jobID, "short_id": "7F3K2Q", "status": "uploaded", "first_name": "Jane", "last_name": "Doe",
 		"email": studentEmail, "discipline": "Art", "course": "ART 101", "method": "filament",
 		"material": fx.Material.Id, "color": "True Red", "printer": fx.Printer.Id,
-		"model": model, "confirm_token_hash": tokenHash, "status_key_hash": keyHash,
+		"model": model, "confirm_token_hash": tokenHash, "status_key_salt": keyHash,
 	})
 	save(schema.Events, map[string]any{"id": eventID, "job": jobID, "type": "submit", "to_status": "uploaded",
 		"staff": fx.Staff.Id, "workstation": fx.Workstation.Id})
@@ -103,7 +103,7 @@ func TestAccessMatrix(t *testing.T) {
 		create, update string // JSON bodies
 		cells          map[role]map[string]want
 	}
-	hidden := []string{tokenHash, keyHash, "confirm_token_hash", "status_key_hash"}
+	hidden := []string{tokenHash, keyHash, "confirm_token_hash", "status_key_salt"}
 	rows := []row{
 		{schema.Workstations, "", `{"username":"lab3","name":"Lab 3","password":"test-password-123","passwordConfirm":"test-password-123"}`, `{"name":"Renamed"}`, map[role]map[string]want{
 			anonymous:   {"list": empty, "view": notFound, "create": forbidden, "update": forbidden, "delete": forbidden},

@@ -30,7 +30,7 @@ func TestMigrationsCreateSchemaAndDefaults(t *testing.T) {
 			"material", "color", "printer", "ack_min_charge", "ack_mm", "model", "print_file", "thumbnail",
 			"display_name", "original_name", "sha256", "model_stats", "grams", "hours", "quote_cents",
 			"final_cents", "confirm_token_hash", "confirm_expires", "confirmed_at", "reviewed", "confirm_expired",
-			"uncollected", "failure_count", "claim_workstation", "claim_staff", "claim_until", "status_key_hash",
+			"uncollected", "failure_count", "claim_workstation", "claim_staff", "claim_until", "status_key_salt",
 			"notes", "last_action", "last_staff", "last_workstation", "created", "updated"},
 		schema.Events:   {"job", "type", "staff", "workstation", "from_status", "to_status", "details", "created"},
 		schema.Payments: {"job", "grams", "amount_cents", "reference", "picked_up_by", "staff", "workstation", "voided"},
@@ -62,7 +62,7 @@ func TestMigrationsCreateSchemaAndDefaults(t *testing.T) {
 			t.Errorf("jobs.%s must be a protected file field", f)
 		}
 	}
-	for _, f := range []string{"confirm_token_hash", "status_key_hash"} {
+	for _, f := range []string{"confirm_token_hash", "status_key_salt"} {
 		if !jobs.Fields.GetByName(f).GetHidden() {
 			t.Errorf("jobs.%s must be hidden", f)
 		}

@@ -1,0 +1,394 @@
+// Package jobs is PrintLab's lifecycle engine: the status machine as a table, the
+// one transition function that applies a row, money, claims and the student's
+// tokens. It is plain Go on core.App, tested without HTTP; the routes in
+// hooks/desk and hooks/intake and the scheduler all call Do.
+package jobs
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"printlab/hooks/mail"
+	"printlab/hooks/settings"
+	"printlab/schema"
+)
+
+// ClaimDuration is how long a claim holds without renewal (SPEC §2).
+const ClaimDuration = 5 * time.Minute
+
+// Actor is who makes a move.
+type Actor struct {
+	Kind          Who
+	StaffID       string // required for ByStaff, and for ByAdmin from a workstation
+	WorkstationID string
+	Superuser     string // the superuser's email when Kind is ByAdmin from the admin UI
+	CanOverride   bool   // the workstation may make admin overrides
+}
+
+// Input carries the fields of every action; each Apply reads only its own.
+type Input struct {
+	Grams      *float64 `json:"grams"`
+	Hours      *float64 `json:"hours"`
+	Printer    string   `json:"printer"`
+	Reasons    []string `json:"reasons"`
+	Note       string   `json:"note"`
+	Reason     string   `json:"reason"`
+	Fault      string   `json:"fault"`
+	Reference  string   `json:"reference"`
+	PickedUpBy string   `json:"picked_up_by"`
+	To         string   `json:"to"`
+	Notify     bool     `json:"notify"`
+	Text       string   `json:"text"`
+	// AcceptOverQuote saves a pickup whose price exceeds the quote by more than
+	// the lab's requote percent, after the desk has been warned.
+	AcceptOverQuote bool `json:"accept_over_quote"`
+}
+
+// Request is one move on one job.
+type Request struct {
+	JobID    string
+	Action   Action
+	Expected schema.Status // the status the client saw; required from staff
+	By       Actor
+	Input    Input
+	Now      time.Time // zero means time.Now()
+}
+
+// step is the state of one transition inside its transaction.
+type step struct {
+	tx      core.App
+	job     *core.Record
+	lab     settings.Lab
+	req     Request
+	in      Input
+	now     time.Time
+	from    schema.Status
+	to      schema.Status // set by Apply for overrides
+	staff   *core.Record
+	ws      *core.Record
+	details map[string]any
+	data    mail.Data
+	emails  []mail.Kind // extra emails decided by Apply (override notify)
+	noEvent bool        // claims renewals don't fill the history
+}
+
+// Do applies req in one transaction: re-read the job, check the expected status,
+// the claim and the attribution, apply the table row, write the job, its event,
+// its outbox rows and (for a pickup) its payment. Either all are written or none.
+// Refusals are *Error values with the HTTP status to answer.
+func Do(app core.App, req Request) (*core.Record, error) {
+	if req.Now.IsZero() {
+		req.Now = time.Now()
+	}
+	req.Now = req.Now.UTC()
+	if !known(req.Action) {
+		return nil, &Error{Status: http.StatusNotFound, Code: "unknown_action",
+			Message: fmt.Sprintf("There is no action %q.", req.Action)}
+	}
+	var out *core.Record
+	err := app.RunInTransaction(func(tx core.App) error {
+		job, err := tx.FindRecordById(schema.Jobs, req.JobID)
+		if err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return &Error{Status: http.StatusNotFound, Code: "not_found", Message: "There is no such job; it may have been mistyped."}
+			}
+			return err
+		}
+		s := &step{tx: tx, job: job, req: req, in: req.Input, now: req.Now,
+			from: schema.Status(job.GetString("status")), details: map[string]any{}}
+		if err := s.checkActor(); err != nil {
+			return err
+		}
+		if req.By.Kind&(ByStaff|ByAdmin) != 0 && req.Action != ActionArchive {
+			if req.Expected == "" {
+				return fieldError("expected_status", "is required: send the status the job had on your screen")
+			}
+			if req.Expected != s.from {
+				return s.conflictMessage()
+			}
+		}
+		row := find(req.Action, s.from)
+		if row == nil {
+			return conflict(fmt.Sprintf("A job that is %s cannot be %s.", s.from.Label(), pastTense(req.Action)))
+		}
+		if row.By&req.By.Kind == 0 {
+			return &Error{Status: http.StatusForbidden, Code: "forbidden", Message: forbiddenMessage(req.Action)}
+		}
+		if err := s.checkClaim(); err != nil {
+			return err
+		}
+		if s.lab, err = settings.Load(tx); err != nil {
+			return err
+		}
+		s.to = row.To
+		if err := row.Apply(s); err != nil {
+			return err
+		}
+		if err := s.commit(row); err != nil {
+			return err
+		}
+		out = s.job
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// checkActor resolves and validates the staff member and workstation.
+func (s *step) checkActor() error {
+	a := s.req.By
+	if a.Kind&(ByStaff|ByAdmin) != 0 && a.WorkstationID != "" {
+		ws, err := s.tx.FindRecordById(schema.Workstations, a.WorkstationID)
+		if err != nil {
+			return &Error{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "This workstation is not signed in; sign in again."}
+		}
+		s.ws = ws
+		if a.StaffID == "" {
+			return fieldError("staff", "is required: choose who is performing this action")
+		}
+		st, err := s.tx.FindRecordById(schema.Staff, a.StaffID)
+		if err != nil {
+			return fieldError("staff", "is not a known staff member; choose a name from the list")
+		}
+		if !st.GetBool("active") {
+			return fieldError("staff", fmt.Sprintf("%q is no longer active; choose another name", st.GetString("name")))
+		}
+		s.staff = st
+	}
+	if a.Kind == ByAdmin && a.WorkstationID != "" && !a.CanOverride {
+		return &Error{Status: http.StatusForbidden, Code: "forbidden", Message: forbiddenMessage(s.req.Action)}
+	}
+	if a.Kind == ByAdmin && a.WorkstationID == "" && a.Superuser == "" {
+		return &Error{Status: http.StatusForbidden, Code: "forbidden", Message: forbiddenMessage(s.req.Action)}
+	}
+	return nil
+}
+
+// checkClaim refuses acting on a job another workstation holds (SPEC §2).
+func (s *step) checkClaim() error {
+	holder := s.job.GetString("claim_workstation")
+	until := s.job.GetDateTime("claim_until").Time()
+	if holder == "" || !until.After(s.now) || holder == s.req.By.WorkstationID {
+		return nil
+	}
+	// A student's confirm or cancel is not held up by staff looking at the job,
+	// and an admin may release a stuck claim.
+	if s.req.By.Kind&(ByStudent|BySystem) != 0 || (s.req.Action == ActionRelease && s.isAdmin()) {
+		return nil
+	}
+	return &Error{Status: http.StatusLocked, Code: "claimed", Message: fmt.Sprintf(
+		"%s at %s is handling this job (claimed until %s). Wait for them to finish, or ask an admin to release it.",
+		s.name(schema.Staff, s.job.GetString("claim_staff")), s.name(schema.Workstations, holder),
+		until.In(s.labLocation()).Format("3:04 pm"))}
+}
+
+func (s *step) isAdmin() bool {
+	return s.req.By.Superuser != "" || s.req.By.CanOverride
+}
+
+func (s *step) labLocation() *time.Location {
+	if s.lab.TimeZone != "" {
+		return s.lab.Location()
+	}
+	if lab, err := settings.Load(s.tx); err == nil {
+		return lab.Location()
+	}
+	return time.UTC
+}
+
+// name is a record's display name, or a stand-in when it is gone.
+func (s *step) name(col, id string) string {
+	if id == "" {
+		return "someone"
+	}
+	r, err := s.tx.FindRecordById(col, id)
+	if err != nil {
+		return "someone"
+	}
+	return r.GetString("name")
+}
+
+// conflictMessage says who moved the job and when: "This job was approved by Sam
+// Lee at Front Desk 2 minutes ago; it is now Pending confirmation."
+func (s *step) conflictMessage() *Error {
+	who := ""
+	last := Action(s.job.GetString("last_action"))
+	if staff := s.job.GetString("last_staff"); staff != "" {
+		who = " by " + s.name(schema.Staff, staff)
+		if ws := s.job.GetString("last_workstation"); ws != "" {
+			who += " at " + s.name(schema.Workstations, ws)
+		}
+	} else if last == ActionConfirm || last == ActionCancel {
+		who = " by the student"
+	}
+	when := s.job.GetDateTime("status_changed").Time()
+	if when.IsZero() {
+		when = s.job.GetDateTime("updated").Time()
+	}
+	msg := "This job changed"
+	if last != "" {
+		msg = "This job was " + pastTense(last)
+	}
+	e := conflict(fmt.Sprintf("%s%s %s; it is now %s. Your screen showed %s: reload to see the change.",
+		msg, who, ago(s.now, when), s.from.Label(), s.req.Expected.Label()))
+	e.Code = "conflict"
+	return e
+}
+
+// commit writes the job, its event and its outbox rows.
+func (s *step) commit(row *Transition) error {
+	changed := s.to != "" && s.to != s.from
+	if changed {
+		s.job.Set("status", string(s.to))
+		s.job.Set("status_changed", s.now)
+		// The claim holder's dialog is done once the status moved.
+		if s.job.GetString("claim_workstation") == s.req.By.WorkstationID {
+			clearClaim(s.job)
+		}
+	}
+	// The last move is what conflict messages and undo talk about: status moves only.
+	if changed {
+		s.job.Set("last_action", string(s.req.Action))
+		s.job.Set("last_staff", s.staffID())
+		s.job.Set("last_workstation", s.req.By.WorkstationID)
+	}
+	if err := s.tx.Save(s.job); err != nil {
+		return err
+	}
+	if !s.noEvent {
+		if err := s.writeEvent(changed); err != nil {
+			return err
+		}
+	}
+	kinds := append(append([]mail.Kind{}, row.Emails...), s.emails...)
+	for _, kind := range kinds {
+		if err := s.enqueue(kind); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *step) staffID() string {
+	if s.staff == nil {
+		return ""
+	}
+	return s.staff.Id
+}
+
+func (s *step) writeEvent(changed bool) error {
+	col, err := s.tx.FindCachedCollectionByNameOrId(schema.Events)
+	if err != nil {
+		return err
+	}
+	ev := core.NewRecord(col)
+	ev.Set("job", s.job.Id)
+	typ := string(s.req.Action)
+	ev.Set("type", typ)
+	ev.Set("staff", s.staffID())
+	ev.Set("workstation", s.req.By.WorkstationID)
+	ev.Set("actor", actorName(s.req.By))
+	ev.Set("from_status", string(s.from))
+	if changed {
+		ev.Set("to_status", string(s.to))
+	} else {
+		ev.Set("to_status", string(s.from))
+	}
+	if s.req.By.Superuser != "" {
+		s.details["superuser"] = s.req.By.Superuser
+	}
+	ev.Set("details", s.details)
+	return s.tx.Save(ev)
+}
+
+func actorName(a Actor) string {
+	switch {
+	case a.Kind == ByStudent:
+		return "student"
+	case a.Kind == BySystem:
+		return "system"
+	case a.Kind == ByAdmin:
+		return "admin"
+	default:
+		return "staff"
+	}
+}
+
+// AddEvent writes an event that is not a transition (a reminder sent, a flag set,
+// a file opened) inside tx.
+func AddEvent(tx core.App, job *core.Record, typ string, by Actor, details map[string]any) error {
+	col, err := tx.FindCachedCollectionByNameOrId(schema.Events)
+	if err != nil {
+		return err
+	}
+	ev := core.NewRecord(col)
+	ev.Set("job", job.Id)
+	ev.Set("type", typ)
+	ev.Set("staff", by.StaffID)
+	ev.Set("workstation", by.WorkstationID)
+	ev.Set("actor", actorName(by))
+	ev.Set("from_status", job.GetString("status"))
+	ev.Set("to_status", job.GetString("status"))
+	ev.Set("details", details)
+	return tx.Save(ev)
+}
+
+func clearClaim(job *core.Record) {
+	job.Set("claim_workstation", "")
+	job.Set("claim_staff", "")
+	job.Set("claim_until", "")
+}
+
+var pastTenses = map[Action]string{
+	ActionReview: "marked reviewed", ActionUnreview: "marked not reviewed", ActionApprove: "approved",
+	ActionReject: "rejected", ActionRequote: "re-quoted", ActionConfirm: "confirmed", ActionCancel: "cancelled",
+	ActionStart: "started printing", ActionFail: "marked failed", ActionComplete: "completed",
+	ActionPickup: "paid and picked up", ActionUndo: "undone", ActionOverride: "overridden",
+	ActionClaim: "claimed", ActionRelease: "released", ActionNote: "noted", ActionArchive: "archived",
+}
+
+func pastTense(a Action) string {
+	if p, ok := pastTenses[a]; ok {
+		return p
+	}
+	return string(a)
+}
+
+func forbiddenMessage(a Action) string {
+	if a == ActionOverride {
+		return "Only an admin (or a workstation allowed to override) can override a status."
+	}
+	return fmt.Sprintf("You are not allowed to %s this job.", strings.ReplaceAll(string(a), "_", " "))
+}
+
+// ago renders a past time for a person: "just now", "2 minutes ago", "3 hours ago".
+func ago(now, t time.Time) string {
+	if t.IsZero() {
+		return "recently"
+	}
+	d := now.Sub(t)
+	switch {
+	case d < 45*time.Second:
+		return "just now"
+	case d < 90*time.Second:
+		return "a minute ago"
+	case d < time.Hour:
+		return fmt.Sprintf("%d minutes ago", int(d.Minutes()+0.5))
+	case d < 2*time.Hour:
+		return "an hour ago"
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d hours ago", int(d.Hours()))
+	default:
+		return fmt.Sprintf("on %s", t.Format("Jan 2"))
+	}
+}
+
+func loadLab(app core.App) (settings.Lab, error) { return settings.Load(app) }

@@ -1,0 +1,60 @@
+package jobs
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"printlab/hooks/mail"
+	"printlab/schema"
+)
+
+// Links to the student's pages carry their secret after "#", so it never reaches
+// a server log or a Referer header; the page reads it and calls the API.
+
+// StatusURL is a job's private status page.
+func StatusURL(base, jobID, key string) string {
+	return strings.TrimRight(base, "/") + "/status/#" + jobID + "." + key
+}
+
+// ConfirmURL is the page behind a confirmation link.
+func ConfirmURL(base, token string) string {
+	return strings.TrimRight(base, "/") + "/confirm/#" + token
+}
+
+// StatusLink returns job's private status URL, giving the job a salt first when it
+// has none (jobs created before salts existed, demo data). Call inside tx.
+func StatusLink(tx core.App, job *core.Record, base string) (string, error) {
+	if job.GetString("status_key_salt") == "" {
+		job.Set("status_key_salt", NewSalt())
+		if err := tx.Save(job); err != nil {
+			return "", err
+		}
+	}
+	secret, err := ServerSecret(tx)
+	if err != nil {
+		return "", err
+	}
+	return StatusURL(base, job.Id, StatusKey(secret, job.Id, job.GetString("status_key_salt"))), nil
+}
+
+// enqueue queues one email of kind about the job inside the transaction.
+func (s *step) enqueue(kind mail.Kind) error {
+	data := s.data
+	var err error
+	if data.StatusURL, err = StatusLink(s.tx, s.job, s.lab.PublicURL); err != nil {
+		return err
+	}
+	data.PrinterName = s.name(schema.Printers, s.job.GetString("printer"))
+	data.MaterialName = s.name(schema.Materials, s.job.GetString("material"))
+	_, err = mail.Enqueue(s.tx, s.lab, mail.Message{
+		Job:  s.job,
+		Kind: kind,
+		To:   s.job.GetString("email"),
+		// Each transition is a new email; the scheduler's reminders use stable keys.
+		DedupeKey: fmt.Sprintf("%s:%s:%s", kind, s.job.Id, core.GenerateDefaultRandomId()),
+		Data:      data,
+	})
+	return err
+}

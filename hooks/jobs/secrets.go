@@ -1,0 +1,102 @@
+package jobs
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// secretFile holds the server's own 256-bit key, created on first use. It signs
+// the students' status keys and download links, and lives in the data dir so a
+// restored backup keeps old links working.
+const secretFile = "printlab.secret"
+
+var secretCache sync.Map // data dir -> []byte
+
+// ServerSecret returns the data dir's signing key, creating it when missing.
+func ServerSecret(app core.App) ([]byte, error) {
+	dir := app.DataDir()
+	if v, ok := secretCache.Load(dir); ok {
+		return v.([]byte), nil
+	}
+	path := filepath.Join(dir, secretFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		b = make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			return nil, err
+		}
+		// O_EXCL: when two first requests race, the loser reads the winner's key.
+		f, ferr := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if ferr == nil {
+			_, werr := f.Write(b)
+			cerr := f.Close()
+			if werr != nil || cerr != nil {
+				return nil, errors.Join(werr, cerr)
+			}
+		} else if b, err = os.ReadFile(path); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, err
+	}
+	if len(b) < 32 {
+		return nil, errors.New("the server secret file " + path + " is damaged (shorter than 32 bytes)")
+	}
+	secretCache.Store(dir, b)
+	return b, nil
+}
+
+// NewToken returns a random 192-bit token for a link, and the hash that is the only
+// thing stored.
+func NewToken() (token, hash string) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // the OS random source does not fail on supported systems
+	}
+	token = base64.RawURLEncoding.EncodeToString(b)
+	return token, HashToken(token)
+}
+
+// HashToken is the stored form of a token: hex SHA-256.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// StatusKey derives a job's private status-page key from the server secret, the job
+// id and the job's random salt. Nothing secret is stored on the job; every email
+// can carry the link; changing the salt revokes old links.
+func StatusKey(secret []byte, jobID, salt string) string {
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte("status\x00" + jobID + "\x00" + salt))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:18]) // 144 bits
+}
+
+// CheckStatusKey compares key with the job's derived key in constant time.
+func CheckStatusKey(app core.App, job *core.Record, key string) bool {
+	secret, err := ServerSecret(app)
+	if err != nil || key == "" {
+		return false
+	}
+	want := StatusKey(secret, job.Id, job.GetString("status_key_salt"))
+	return subtle.ConstantTimeCompare([]byte(want), []byte(key)) == 1
+}
+
+// NewSalt is a random per-job salt for StatusKey.
+func NewSalt() string {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
