@@ -4,6 +4,7 @@ go 1.26
 
 require (
 	github.com/pocketbase/pocketbase v0.39.11
+	github.com/robfig/cron/v3 v3.0.1
 	github.com/spf13/cobra v1.10.2
 )
 
