@@ -325,6 +325,11 @@ func actorName(a Actor) string {
 // AddEvent writes an event that is not a transition (a reminder sent, a flag set,
 // a file opened) inside tx.
 func AddEvent(tx core.App, job *core.Record, typ string, by Actor, details map[string]any) error {
+	st := job.GetString("status")
+	return addEvent(tx, job, typ, by, st, st, details)
+}
+
+func addEvent(tx core.App, job *core.Record, typ string, by Actor, from, to string, details map[string]any) error {
 	col, err := tx.FindCachedCollectionByNameOrId(schema.Events)
 	if err != nil {
 		return err
@@ -335,8 +340,8 @@ func AddEvent(tx core.App, job *core.Record, typ string, by Actor, details map[s
 	ev.Set("staff", by.StaffID)
 	ev.Set("workstation", by.WorkstationID)
 	ev.Set("actor", actorName(by))
-	ev.Set("from_status", job.GetString("status"))
-	ev.Set("to_status", job.GetString("status"))
+	ev.Set("from_status", from)
+	ev.Set("to_status", to)
 	ev.Set("details", details)
 	return tx.Save(ev)
 }
