@@ -79,7 +79,7 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // fakeSlicer writes a shell script that records its arguments, one per line after their count.
-func fakeSlicer(t *testing.T) (script, record string) {
+func fakeSlicer(t testing.TB) (script, record string) {
 	t.Helper()
 	if runtime.GOOS == "windows" {
 		t.Skip("the fake slicer is a shell script")
@@ -106,6 +106,12 @@ func waitFile(t *testing.T, path string) string {
 }
 
 func setup(t *testing.T, fs *fakeServer) (*Opener, string, string) {
+	t.Helper()
+	return setupBench(t, fs)
+}
+
+// setupBench builds an Opener against fs whose every file type opens in the fake slicer.
+func setupBench(t testing.TB, fs *fakeServer) (*Opener, string, string) {
 	t.Helper()
 	srv := httptest.NewServer(fs)
 	t.Cleanup(srv.Close)
