@@ -21,6 +21,7 @@ func Register(app core.App) {
 		g := se.Router.Group("/api/printlab/jobs")
 		g.Bind(apis.RequireAuth(schema.Workstations, core.CollectionNameSuperusers))
 		g.POST("/{id}/{action}", action)
+		registerFiles(se)
 		return se.Next()
 	})
 	bindAdminEdits(app)

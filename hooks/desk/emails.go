@@ -1,0 +1,74 @@
+package desk
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"printlab/hooks/jobs"
+	"printlab/hooks/mail"
+	"printlab/schema"
+)
+
+// resendEmail queues a copy of an email for staff's Resend button, with an
+// "email_resent" event on the job in the same transaction, and answers the new
+// outbox row without its hidden bodies (they carry the student's private links).
+func resendEmail(e *core.RequestEvent) error {
+	var body struct {
+		Staff string `json:"staff"`
+	}
+	if err := json.NewDecoder(io.LimitReader(e.Request.Body, 16<<10)).Decode(&body); err != nil && err != io.EOF {
+		return jobs.Respond(e, &jobs.Error{Status: http.StatusBadRequest, Code: "invalid",
+			Message: "The request body is not valid JSON: " + err.Error()})
+	}
+	var out *core.Record
+	err := e.App.RunInTransaction(func(tx core.App) error {
+		orig, err := tx.FindRecordById(schema.Emails, e.Request.PathValue("id"))
+		if err != nil {
+			return &jobs.Error{Status: http.StatusNotFound, Code: "not_found", Message: "There is no such email."}
+		}
+		if err := activeStaff(tx, body.Staff); err != nil {
+			return err
+		}
+		job, err := tx.FindRecordById(schema.Jobs, orig.GetString("job"))
+		if err != nil {
+			return &jobs.Error{Status: http.StatusConflict, Code: "conflict", Message: "This email belongs to no job and cannot be resent from the dashboard."}
+		}
+		rec, err := mail.Resend(tx, orig.Id, time.Now())
+		if err != nil {
+			return err
+		}
+		out = rec
+		return jobs.AddEvent(tx, job, "email_resent", jobs.Actor{Kind: jobs.ByStaff, StaffID: body.Staff, WorkstationID: e.Auth.Id},
+			map[string]any{"email": rec.Id, "original": orig.Id, "kind": orig.GetString("kind"), "recipient": orig.GetString("recipient")})
+	})
+	if err != nil {
+		return jobs.Respond(e, err)
+	}
+	out.Hide("html", "text", "data")
+	return e.JSON(http.StatusOK, out)
+}
+
+// activeStaff refuses a missing, unknown or deactivated staff member with the
+// same per-field messages the engine gives, so the dialog shows them the same way.
+func activeStaff(tx core.App, id string) error {
+	if id == "" {
+		return fieldErr("staff", "is required: choose who is performing this action")
+	}
+	st, err := tx.FindRecordById(schema.Staff, id)
+	if err != nil {
+		return fieldErr("staff", "is not a known staff member; choose a name from the list")
+	}
+	if !st.GetBool("active") {
+		return fieldErr("staff", "\""+st.GetString("name")+"\" is no longer active; choose another name")
+	}
+	return nil
+}
+
+func fieldErr(field, msg string) *jobs.Error {
+	return &jobs.Error{Status: http.StatusBadRequest, Code: "invalid", Message: field + " " + msg + ".",
+		Fields: map[string]string{field: msg}}
+}
