@@ -1,4 +1,4 @@
-package mail
+package mail_test
 
 import (
 	"context"
@@ -8,9 +8,10 @@ import (
 	"mime/multipart"
 	"net"
 	"net/http"
-	"net/mail"
+	netmail "net/mail"
 	"os"
 	"path/filepath"
+	"printlab/hooks/mail"
 	"regexp"
 	"strings"
 	"sync"
@@ -35,19 +36,19 @@ func TestEveryKindArrives(t *testing.T) {
 	useSMTP(app, mp.smtpPort)
 	job := newJob(t, app, fx, nil)
 	rows := map[string]*core.Record{}
-	for _, kind := range Kinds() {
+	for _, kind := range mail.Kinds() {
 		r := enqueue(t, app, lab, message(job, kind, "arrive:"+string(kind)))
 		rows[r.GetString("subject")] = r
 	}
-	w := NewWorker(app, Options{})
+	w := mail.NewWorker(app, mail.Options{})
 	res, err := w.Drain(context.Background(), time.Now())
-	if err != nil || res.Sent != len(Kinds()) {
+	if err != nil || res.Sent != len(mail.Kinds()) {
 		t.Fatalf("drain: %v, %v", res, err)
 	}
 
 	list := mp.list()
-	if len(list) != len(Kinds()) {
-		t.Fatalf("%d messages arrived, want %d", len(list), len(Kinds()))
+	if len(list) != len(mail.Kinds()) {
+		t.Fatalf("%d messages arrived, want %d", len(list), len(mail.Kinds()))
 	}
 	for _, s := range list {
 		m := mp.message(s.ID)
@@ -82,7 +83,7 @@ func TestEveryKindArrives(t *testing.T) {
 		if !status {
 			t.Errorf("%s: no link to the status page", m.Subject)
 		}
-		if kind := row.GetString("kind"); kind == string(KindConfirm) && !strings.Contains(m.Text, publicURL+confirmPath(job)) {
+		if kind := row.GetString("kind"); kind == string(mail.KindConfirm) && !strings.Contains(m.Text, publicURL+confirmPath(job)) {
 			t.Errorf("the confirm email lacks the confirm link")
 		}
 		got, _ := app.FindRecordById(schema.Emails, row.Id)
@@ -101,7 +102,7 @@ func TestOutageThenRecovery(t *testing.T) {
 	useSMTP(app, mp.smtpPort)
 	mp.stop()
 
-	kinds := []Kind{KindReceived, KindConfirm, KindConfirmReminder, KindReady, KindReceipt}
+	kinds := []mail.Kind{mail.KindReceived, mail.KindConfirm, mail.KindConfirmReminder, mail.KindReady, mail.KindReceipt}
 	var jobs []*core.Record
 	for range 4 {
 		jobs = append(jobs, newJob(t, app, fx, nil))
@@ -118,13 +119,13 @@ func TestOutageThenRecovery(t *testing.T) {
 		t.Errorf("queueing took %v while SMTP was down", slowest)
 	}
 
-	w := NewWorker(app, Options{AttemptTimeout: time.Second})
+	w := mail.NewWorker(app, mail.Options{AttemptTimeout: time.Second})
 	t0 := time.Now()
 	res, err := w.Drain(context.Background(), t0)
 	if err == nil || res.Sent != 0 || res.Retried != 4 {
 		t.Fatalf("with the server down: %v, %v", res, err)
 	}
-	if res, _ := w.Drain(context.Background(), t0.Add(30*time.Second)); res != (Result{}) {
+	if res, _ := w.Drain(context.Background(), t0.Add(30*time.Second)); res != (mail.Result{}) {
 		t.Fatalf("rows were retried before their backoff: %v", res)
 	}
 
@@ -161,8 +162,8 @@ func TestOutageThenRecovery(t *testing.T) {
 			t.Fatalf("job %s: %d messages", j.Id, len(got))
 		}
 		for i, k := range kinds {
-			if want, _ := render(k, lab, j, completeData(app, lab, j, message(j, k, "").Data)); got[i] != want.Subject {
-				t.Errorf("job %s message %d: %q, want %q", j.Id, i, got[i], want.Subject)
+			if want, _ := mail.RenderSubject(app, lab, j, k, message(j, k, "").Data); got[i] != want {
+				t.Errorf("job %s message %d: %q, want %q", j.Id, i, got[i], want)
 			}
 		}
 	}
@@ -200,11 +201,11 @@ func TestStalledServer(t *testing.T) {
 	app, fx, lab := newApp(t)
 	useSMTP(app, l.Addr().(*net.TCPAddr).Port)
 	job := newJob(t, app, fx, nil)
-	row := enqueue(t, app, lab, message(job, KindReceived, "stall"))
+	row := enqueue(t, app, lab, message(job, mail.KindReceived, "stall"))
 	other := newJob(t, app, fx, nil)
-	enqueue(t, app, lab, message(other, KindReceived, "stall-other"))
+	enqueue(t, app, lab, message(other, mail.KindReceived, "stall-other"))
 
-	w := NewWorker(app, Options{AttemptTimeout: time.Second})
+	w := mail.NewWorker(app, mail.Options{AttemptTimeout: time.Second})
 	now := time.Now()
 	done := make(chan error, 1)
 	start := time.Now()
@@ -212,7 +213,7 @@ func TestStalledServer(t *testing.T) {
 
 	time.Sleep(200 * time.Millisecond) // the worker is now waiting on the server
 	q := time.Now()
-	enqueue(t, app, lab, message(newJob(t, app, fx, nil), KindReceived, "while-stalled"))
+	enqueue(t, app, lab, message(newJob(t, app, fx, nil), mail.KindReceived, "while-stalled"))
 	if d := time.Since(q); d > 250*time.Millisecond {
 		t.Errorf("queueing took %v while the worker waited on SMTP", d)
 	}
@@ -244,15 +245,15 @@ func TestStalledServer(t *testing.T) {
 }
 
 // After the last retry an email is failed, the dashboard's status route warns,
-// and staff's Resend delivers it.
+// and staff's mail.Resend delivers it.
 func TestFailedThenResent(t *testing.T) {
 	mp := startMailpit(t)
 	app, fx, lab := newApp(t)
 	useSMTP(app, freePort(t)) // nothing listens here
 	job := newJob(t, app, fx, nil)
-	row := enqueue(t, app, lab, message(job, KindReady, "ready:"+job.Id))
+	row := enqueue(t, app, lab, message(job, mail.KindReady, "ready:"+job.Id))
 
-	w := NewWorker(app, Options{Backoff: []time.Duration{time.Minute, time.Minute}, AttemptTimeout: time.Second})
+	w := mail.NewWorker(app, mail.Options{Backoff: []time.Duration{time.Minute, time.Minute}, AttemptTimeout: time.Second})
 	now := time.Now()
 	for i := range 3 {
 		w.Drain(context.Background(), now.Add(time.Duration(i)*2*time.Minute))
@@ -261,7 +262,7 @@ func TestFailedThenResent(t *testing.T) {
 	if got.GetString("state") != schema.EmailFailed || got.GetInt("attempts") != 3 {
 		t.Fatalf("state %q attempts %d", got.GetString("state"), got.GetInt("attempts"))
 	}
-	st, err := ReadStatus(app)
+	st, err := mail.ReadStatus(app)
 	if err != nil || st.Failed != 1 || !strings.Contains(st.Warning, "could not be delivered after every retry") {
 		t.Fatalf("status after the last retry: %+v %v", st, err)
 	}
@@ -270,7 +271,7 @@ func TestFailedThenResent(t *testing.T) {
 	var resent *core.Record
 	err = app.RunInTransaction(func(tx core.App) error {
 		var err error
-		resent, err = Resend(tx, row.Id, now)
+		resent, err = mail.Resend(tx, row.Id, now)
 		return err
 	})
 	if err != nil {
@@ -295,9 +296,9 @@ func TestNoSMTPWritesFiles(t *testing.T) {
 	app, fx, lab := newApp(t)
 	app.Settings().SMTP.Enabled = false
 	job := newJob(t, app, fx, nil)
-	a := enqueue(t, app, lab, message(job, KindReceived, "f1"))
-	b := enqueue(t, app, lab, message(job, KindConfirm, "f2"))
-	res, err := NewWorker(app, Options{}).Drain(context.Background(), time.Now())
+	a := enqueue(t, app, lab, message(job, mail.KindReceived, "f1"))
+	b := enqueue(t, app, lab, message(job, mail.KindConfirm, "f2"))
+	res, err := mail.NewWorker(app, mail.Options{}).Drain(context.Background(), time.Now())
 	if err != nil || res.Filed != 2 {
 		t.Fatalf("%v %v", res, err)
 	}
@@ -322,7 +323,7 @@ func checkEML(t *testing.T, path string, row *core.Record) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	msg, err := mail.ReadMessage(f)
+	msg, err := netmail.ReadMessage(f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,16 +364,16 @@ func checkEML(t *testing.T, path string, row *core.Record) {
 func TestWorkerWakesOnCommit(t *testing.T) {
 	app, fx, lab := newApp(t)
 	app.Settings().SMTP.Enabled = false
-	w := WorkerOf(app)
+	w := mail.WorkerOf(app)
 	w.Start()
 	defer w.Stop()
 	job := newJob(t, app, fx, nil)
 
 	app.RunInTransaction(func(tx core.App) error {
-		Enqueue(tx, lab, message(job, KindReceived, "rolled-back"))
+		mail.Enqueue(tx, lab, message(job, mail.KindReceived, "rolled-back"))
 		return errors.New("the transition failed")
 	})
-	row := enqueue(t, app, lab, message(job, KindReceived, "committed"))
+	row := enqueue(t, app, lab, message(job, mail.KindReceived, "committed"))
 	deadline := time.Now().Add(3 * time.Second)
 	for {
 		got, _ := app.FindRecordById(schema.Emails, row.Id)

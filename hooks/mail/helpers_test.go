@@ -1,4 +1,4 @@
-package mail
+package mail_test
 
 import (
 	"encoding/json"
@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"printlab/hooks/mail"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -32,7 +33,7 @@ func newApp(t testing.TB) (*tests.TestApp, *testapp.Fixtures, settings.Lab) {
 	t.Helper()
 	app, fx := testapp.NewSeeded(t)
 	t.Cleanup(app.Cleanup)
-	Register(app)
+	mail.Register(app)
 	rec, err := settings.Record(app)
 	if err != nil {
 		t.Fatal(err)
@@ -93,8 +94,8 @@ func statusPath(job *core.Record) string  { return "/status/" + job.Id + "?key=s
 func confirmPath(job *core.Record) string { return "/confirm/token" + job.Id }
 
 // message builds a message of kind for job with every field a template uses.
-func message(job *core.Record, kind Kind, key string) Message {
-	return Message{Job: job, Kind: kind, DedupeKey: key, Data: Data{
+func message(job *core.Record, kind mail.Kind, key string) mail.Message {
+	return mail.Message{Job: job, Kind: kind, DedupeKey: key, Data: mail.Data{
 		StatusURL:      statusPath(job),
 		ConfirmURL:     confirmPath(job),
 		ConfirmExpires: time.Date(2026, 3, 6, 22, 30, 0, 0, time.UTC),
@@ -110,12 +111,12 @@ func message(job *core.Record, kind Kind, key string) Message {
 	}}
 }
 
-func enqueue(t testing.TB, app core.App, lab settings.Lab, msg Message) *core.Record {
+func enqueue(t testing.TB, app core.App, lab settings.Lab, msg mail.Message) *core.Record {
 	t.Helper()
 	var rec *core.Record
 	err := app.RunInTransaction(func(tx core.App) error {
 		var err error
-		rec, err = Enqueue(tx, lab, msg)
+		rec, err = mail.Enqueue(tx, lab, msg)
 		return err
 	})
 	if err != nil {

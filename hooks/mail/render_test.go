@@ -1,7 +1,8 @@
-package mail
+package mail_test
 
 import (
 	"github.com/pocketbase/pocketbase/core"
+	"printlab/hooks/mail"
 
 	"strings"
 	"testing"
@@ -12,7 +13,7 @@ import (
 func TestMoney(t *testing.T) {
 	for cents, want := range map[int]string{0: "$0.00", 5: "$0.05", 300: "$3.00", 1234: "$12.34",
 		123456: "$1,234.56", 100000000: "$1,000,000.00", -250: "-$2.50"} {
-		if got := Money(cents); got != want {
+		if got := mail.Money(cents); got != want {
 			t.Errorf("Money(%d) = %q, want %q", cents, got, want)
 		}
 	}
@@ -20,7 +21,7 @@ func TestMoney(t *testing.T) {
 
 func TestHoursRoundUpToHalf(t *testing.T) {
 	for h, want := range map[float64]string{0.2: "0.5 hours", 1: "1 hour", 1.01: "1.5 hours", 3.5: "3.5 hours", 3.51: "4 hours"} {
-		if got := formatHours(h); got != want {
+		if got := mail.FormatHours(h); got != want {
 			t.Errorf("formatHours(%v) = %q, want %q", h, got, want)
 		}
 	}
@@ -34,7 +35,7 @@ func TestEveryKindRenders(t *testing.T) {
 		"first_name":   "<script>alert(1)</script>Jane",
 		"display_name": "Evil\r\nBcc: victim@example.com",
 	})
-	for _, kind := range Kinds() {
+	for _, kind := range mail.Kinds() {
 		t.Run(string(kind), func(t *testing.T) {
 			rec := enqueue(t, app, lab, message(job, kind, "render:"+string(kind)))
 			subject, html, text := rec.GetString("subject"), rec.GetString("html"), rec.GetString("text")
@@ -76,14 +77,14 @@ func TestEveryKindRenders(t *testing.T) {
 func TestKindContent(t *testing.T) {
 	app, fx, lab := newApp(t)
 	job := newJob(t, app, fx, nil)
-	cases := map[Kind][]string{
-		KindConfirm:         {"$12.34", "110 g", "3.5 hours", publicURL + confirmPath(job), "Friday, March 6, 2026 at 4:30 PM CST", "minimum charge of $3.00", "weight of your finished print"},
-		KindConfirmReminder: {"$12.34", publicURL + confirmPath(job), "Friday, March 6, 2026"},
-		KindRejected:        {"walls too thin", "not manifold / has holes", "Please thicken the base.", publicURL + "/"},
-		KindCancelled:       {"As you asked", "changed my mind"},
-		KindReady:           {lab.PickupLocation, lab.PickupHours, lab.PaymentMethods, "$12.34", "30 days"},
-		KindPickupReminder:  {"7 days", "23 days", "$12.34"},
-		KindReceipt:         {"$13.99", "126 g", "TC-99812", "Jane Doe"},
+	cases := map[mail.Kind][]string{
+		mail.KindConfirm:         {"$12.34", "110 g", "3.5 hours", publicURL + confirmPath(job), "Friday, March 6, 2026 at 4:30 PM CST", "minimum charge of $3.00", "weight of your finished print"},
+		mail.KindConfirmReminder: {"$12.34", publicURL + confirmPath(job), "Friday, March 6, 2026"},
+		mail.KindRejected:        {"walls too thin", "not manifold / has holes", "Please thicken the base.", publicURL + "/"},
+		mail.KindCancelled:       {"As you asked", "changed my mind"},
+		mail.KindReady:           {lab.PickupLocation, lab.PickupHours, lab.PaymentMethods, "$12.34", "30 days"},
+		mail.KindPickupReminder:  {"7 days", "23 days", "$12.34"},
+		mail.KindReceipt:         {"$13.99", "126 g", "TC-99812", "Jane Doe"},
 	}
 	for kind, wants := range cases {
 		rec := enqueue(t, app, lab, message(job, kind, "content:"+string(kind)))
@@ -101,8 +102,8 @@ func TestKindContent(t *testing.T) {
 func TestEnqueueDedupesAndValidates(t *testing.T) {
 	app, fx, lab := newApp(t)
 	job := newJob(t, app, fx, nil)
-	a := enqueue(t, app, lab, message(job, KindReceived, "received:"+job.Id))
-	b := enqueue(t, app, lab, message(job, KindReceived, "received:"+job.Id))
+	a := enqueue(t, app, lab, message(job, mail.KindReceived, "received:"+job.Id))
+	b := enqueue(t, app, lab, message(job, mail.KindReceived, "received:"+job.Id))
 	if a.Id != b.Id {
 		t.Fatal("a duplicate dedupe key queued a second email")
 	}
@@ -111,16 +112,16 @@ func TestEnqueueDedupesAndValidates(t *testing.T) {
 		t.Fatalf("%d rows", n)
 	}
 
-	bad := []Message{
-		{Job: job, Kind: "nonsense", DedupeKey: "x1", Data: Data{StatusURL: "/s"}},
-		{Job: job, Kind: KindReceived, DedupeKey: "x2"},                             // no status link
-		{Job: job, Kind: KindConfirm, DedupeKey: "x3", Data: Data{StatusURL: "/s"}}, // no confirm link
-		{Job: job, Kind: KindReceived, DedupeKey: "", Data: Data{StatusURL: "/s"}},  // no key
-		{Job: job, Kind: KindReceived, DedupeKey: "x4", To: "a@b.c\r\nBcc: x@y.z", Data: Data{StatusURL: "/s"}},
+	bad := []mail.Message{
+		{Job: job, Kind: "nonsense", DedupeKey: "x1", Data: mail.Data{StatusURL: "/s"}},
+		{Job: job, Kind: mail.KindReceived, DedupeKey: "x2"},                                  // no status link
+		{Job: job, Kind: mail.KindConfirm, DedupeKey: "x3", Data: mail.Data{StatusURL: "/s"}}, // no confirm link
+		{Job: job, Kind: mail.KindReceived, DedupeKey: "", Data: mail.Data{StatusURL: "/s"}},  // no key
+		{Job: job, Kind: mail.KindReceived, DedupeKey: "x4", To: "a@b.c\r\nBcc: x@y.z", Data: mail.Data{StatusURL: "/s"}},
 	}
 	for i, m := range bad {
 		err := app.RunInTransaction(func(tx core.App) error {
-			_, err := Enqueue(tx, lab, m)
+			_, err := mail.Enqueue(tx, lab, m)
 			return err
 		})
 		if err == nil {

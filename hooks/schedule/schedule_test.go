@@ -1,4 +1,4 @@
-package schedule
+package schedule_test
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"printlab/hooks/schedule"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -160,7 +161,7 @@ func TestConfirmationReminders(t *testing.T) {
 	app.Save(noEmail)
 
 	for i := range 3 { // every run after the first finds nothing new
-		msg, err := Confirmations(app, now.Add(time.Duration(i)*10*time.Minute))
+		msg, err := schedule.Confirmations(app, now.Add(time.Duration(i)*10*time.Minute))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -201,7 +202,7 @@ func TestConfirmationReminders(t *testing.T) {
 	due.Set("confirm_expires", now.Add(23*time.Hour))
 	app.Save(due)
 	confirmEmail(t, app, due, now.Add(23*time.Hour))
-	Confirmations(app, now.Add(time.Hour))
+	schedule.Confirmations(app, now.Add(time.Hour))
 	if n := len(emailsOf(t, app, due, mail.KindConfirmReminder)); n != 2 {
 		t.Errorf("after a new link: %d reminders, want 2", n)
 	}
@@ -215,7 +216,7 @@ func TestConfirmExpiredFlag(t *testing.T) {
 	done := newJob(t, app, fx, map[string]any{"status": string(schema.StatusReadyToPrint), "confirm_expires": now.Add(-time.Hour)})
 
 	for range 2 {
-		if _, err := Confirmations(app, now); err != nil {
+		if _, err := schedule.Confirmations(app, now); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -251,7 +252,7 @@ func TestPickupRemindersAndUncollected(t *testing.T) {
 	pickedUp := newJob(t, app, fx, map[string]any{"status": string(schema.StatusPickedUp), "completed_at": now.Add(-20 * day)})
 
 	for range 2 {
-		if _, err := Pickups(app, now); err != nil {
+		if _, err := schedule.Pickups(app, now); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -269,7 +270,7 @@ func TestPickupRemindersAndUncollected(t *testing.T) {
 	// A week later: the 14-day reminder and, past the last day, the flag.
 	later := now.Add(7*day + time.Hour)
 	for range 2 {
-		if _, err := Pickups(app, later); err != nil {
+		if _, err := schedule.Pickups(app, later); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -300,7 +301,7 @@ func TestReleaseClaims(t *testing.T) {
 	stale := claim(now.Add(-time.Minute))
 	live := claim(now.Add(3 * time.Minute))
 
-	msg, err := ReleaseClaims(app, now)
+	msg, err := schedule.ReleaseClaims(app, now)
 	if err != nil || msg != "1 expired claims released" {
 		t.Fatalf("%s %v", msg, err)
 	}
@@ -358,7 +359,7 @@ func TestPruneRemovesOnlyOldArchivedFiles(t *testing.T) {
 	defer fsys.Close()
 	stored := func(j *core.Record) []string {
 		var out []string
-		for _, f := range fileFields {
+		for _, f := range schedule.FileFields {
 			if ok, _ := fsys.Exists(j.BaseFilesPath() + "/" + j.GetString(f)); ok && j.GetString(f) != "" {
 				out = append(out, f)
 			}
@@ -370,11 +371,11 @@ func TestPruneRemovesOnlyOldArchivedFiles(t *testing.T) {
 		t.Fatal("fixture files were not stored")
 	}
 
-	msg, err := Prune(app, now)
+	msg, err := schedule.Prune(app, now)
 	if err != nil || msg != "1 jobs pruned (3 files deleted)" {
 		t.Fatalf("%s %v", msg, err)
 	}
-	for _, f := range fileFields {
+	for _, f := range schedule.FileFields {
 		if ok, _ := fsys.Exists(before.BaseFilesPath() + "/" + before.GetString(f)); ok {
 			t.Errorf("the %s file of the old archived job still exists", f)
 		}
@@ -391,7 +392,7 @@ func TestPruneRemovesOnlyOldArchivedFiles(t *testing.T) {
 			t.Errorf("job %s lost files", j.GetString("short_id"))
 		}
 	}
-	if msg, _ := Prune(app, now); msg != "0 jobs pruned (0 files deleted)" {
+	if msg, _ := schedule.Prune(app, now); msg != "0 jobs pruned (0 files deleted)" {
 		t.Errorf("second run: %s", msg)
 	}
 }
@@ -412,7 +413,7 @@ func TestArchiveSelection(t *testing.T) {
 	job(schema.StatusPending, old)
 
 	var got []string
-	opts := Options{Archive: func(app core.App, id, from string, at time.Time) error {
+	opts := schedule.Options{Archive: func(app core.App, id, from string, at time.Time) error {
 		got = append(got, id+":"+from)
 		if !at.Equal(now) {
 			t.Errorf("archive called with %v", at)
@@ -422,7 +423,7 @@ func TestArchiveSelection(t *testing.T) {
 		}
 		return nil
 	}}
-	msg, err := RunJob(app, Job{Name: "archive", Run: opts.archive}, now)
+	msg, err := schedule.RunJob(app, schedule.Job{Name: "archive", Run: opts.ArchiveJob()}, now)
 	var wantIDs []string
 	for _, j := range want {
 		wantIDs = append(wantIDs, j.Id+":"+j.GetString("status"))
@@ -440,7 +441,7 @@ func TestArchiveSelection(t *testing.T) {
 		t.Error("a partly failed archive run must be recorded as failed")
 	}
 
-	if _, err := RunJob(app, Job{Name: "archive", Run: Options{}.archive}, now); !errors.Is(err, errNoArchive) {
+	if _, err := schedule.RunJob(app, schedule.Job{Name: "archive", Run: schedule.Options{}.ArchiveJob()}, now); !errors.Is(err, schedule.ErrNoArchive) {
 		t.Errorf("without the engine: %v", err)
 	}
 }
@@ -448,25 +449,25 @@ func TestArchiveSelection(t *testing.T) {
 func TestRunJobRecordsRunsAndRecoversPanics(t *testing.T) {
 	app, _ := newApp(t)
 	now := time.Now()
-	boom := Job{Name: "boom", Run: func(core.App, time.Time) (string, error) { panic("nil map") }}
-	if _, err := RunJob(app, boom, now); err == nil || !strings.Contains(err.Error(), "panic: nil map") {
+	boom := schedule.Job{Name: "boom", Run: func(core.App, time.Time) (string, error) { panic("nil map") }}
+	if _, err := schedule.RunJob(app, boom, now); err == nil || !strings.Contains(err.Error(), "panic: nil map") {
 		t.Fatalf("err %v", err)
 	}
-	ok := Job{Name: "boom", Run: func(core.App, time.Time) (string, error) { return "fine", nil }}
-	RunJob(app, ok, now)
-	RunJob(app, Job{Name: "outbox", Run: mail.Sweep}, now)
+	ok := schedule.Job{Name: "boom", Run: func(core.App, time.Time) (string, error) { return "fine", nil }}
+	schedule.RunJob(app, ok, now)
+	schedule.RunJob(app, schedule.Job{Name: "outbox", Run: mail.Sweep}, now)
 
 	run, err := app.FindFirstRecordByData(schema.CronRuns, "name", "boom")
 	if err != nil || run.GetInt("runs") != 2 || !run.GetBool("ok") || run.GetString("message") != "fine" {
 		t.Fatalf("cron_runs row %v %v", run, err)
 	}
-	name, value, healthy := health(app)
+	name, value, healthy := schedule.Health(app)
 	parts := value.(map[string]any)
 	if name != "scheduler" || !healthy || len(parts) != 2 || parts["outbox"].(map[string]any)["message"] != "0 sent, 0 saved as files, 0 to retry, 0 failed" {
 		t.Errorf("health %s %v %v", name, value, healthy)
 	}
-	RunJob(app, boom, now)
-	if _, _, healthy := health(app); healthy {
+	schedule.RunJob(app, boom, now)
+	if _, _, healthy := schedule.Health(app); healthy {
 		t.Error("health must degrade after a panicking run")
 	}
 }
@@ -474,15 +475,15 @@ func TestRunJobRecordsRunsAndRecoversPanics(t *testing.T) {
 // The real cron accepts every spec in the lab's zone and stops cleanly.
 func TestSchedulerStartsInLabZone(t *testing.T) {
 	app, _ := newApp(t)
-	s := New(app, Options{})
+	s := schedule.New(app, schedule.Options{})
 	if err := s.Start(); err != nil {
 		t.Fatal(err)
 	}
-	if s.cron.Location().String() != "America/Chicago" || len(s.cron.Entries()) != len(Jobs(Options{})) {
-		t.Errorf("zone %s, %d entries", s.cron.Location(), len(s.cron.Entries()))
+	if s.Zone().String() != "America/Chicago" || s.EntryCount() != len(schedule.Jobs(schedule.Options{})) {
+		t.Errorf("zone %s, %d entries", s.Zone(), s.EntryCount())
 	}
 	s.Stop()
-	if s.running() {
+	if s.Running() {
 		t.Error("still running")
 	}
 }
