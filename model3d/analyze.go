@@ -111,6 +111,17 @@ func EstimateGrams(volumeMM3, densityGPerCM3, fill float64) float64 {
 	return volumeMM3 / 1000 * densityGPerCM3 * fill
 }
 
+// keyPool recycles the edge-key buffers (24 MB each at 1M triangles):
+// every element is overwritten, so a reused buffer needs no clearing.
+var keyPool sync.Pool
+
+func getKeys(n int) []uint64 {
+	if p, ok := keyPool.Get().(*[]uint64); ok && cap(*p) >= n {
+		return (*p)[:n]
+	}
+	return make([]uint64, n)
+}
+
 // partial is one worker's share of the per-triangle sums.
 type partial struct {
 	min, max   [3]float64
@@ -138,7 +149,8 @@ func Analyze(m *Mesh) Stats {
 	shift := uint(64 - bbits)
 	parts := make([]partial, workers)
 	per := (n + workers - 1) / workers
-	keys := make([]uint64, 3*n)
+	keys := getKeys(3 * n)
+	defer keyPool.Put(&keys)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)
@@ -263,7 +275,8 @@ func countOpenEdges(src []uint64, parts []partial, per, nb int, shift uint) int 
 		}
 	}
 	starts[nb] = off
-	keys := make([]uint64, off)
+	keys := getKeys(off)
+	defer keyPool.Put(&keys)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)
