@@ -1,5 +1,5 @@
-// Package demo fills a data dir with a living lab: staff, a workstation and (once
-// the lifecycle engine exists) jobs in every status, so a newcomer sees a working
+// Package demo fills a data dir with a living lab: staff, a workstation and jobs
+// in every status, made through the lifecycle engine, so a newcomer sees a working
 // dashboard at once. It is run on request only: `printlab demo`.
 package demo
 
@@ -85,6 +85,9 @@ func Seed(app core.App, password string, out io.Writer) error {
 		return fmt.Errorf("demo workstation: %w", err)
 	}
 
+	if err := SeedJobs(app, out); err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "Demo data added.\n  Staff dashboard: sign in as %q with password %q\n", Workstation, password)
 	return nil
 }
