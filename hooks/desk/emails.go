@@ -72,3 +72,21 @@ func fieldErr(field, msg string) *jobs.Error {
 	return &jobs.Error{Status: http.StatusBadRequest, Code: "invalid", Message: field + " " + msg + ".",
 		Fields: map[string]string{field: msg}}
 }
+
+// workstationNames answers every workstation's display name by id. The record
+// API lets a workstation see only itself, yet the dashboard must say "being
+// handled by Sam at Back Room" and name workstations on the timeline.
+func workstationNames(e *core.RequestEvent) error {
+	var rows []struct {
+		ID   string `db:"id"`
+		Name string `db:"name"`
+	}
+	if err := e.App.DB().Select("id", "name").From(schema.Workstations).All(&rows); err != nil {
+		return jobs.Respond(e, err)
+	}
+	names := make(map[string]string, len(rows))
+	for _, r := range rows {
+		names[r.ID] = r.Name
+	}
+	return e.JSON(http.StatusOK, map[string]any{"workstations": names})
+}

@@ -34,12 +34,14 @@ var SlicedExts = []string{".3mf", ".gcode", ".gco", ".g", ".bgcode", ".form", ".
 // it; the handler applies the lab's own, usually smaller, cap while streaming.
 const printFileBodyLimit = 200 << 20
 
-// registerFiles binds the print-file upload and the email resend routes.
+// registerFiles binds the dashboard's routes beside the actions: the print-file
+// upload, the email resend and the workstation names.
 func registerFiles(se *core.ServeEvent) {
 	ws := apis.RequireAuth(schema.Workstations)
 	se.Router.POST("/api/printlab/jobs/{id}/print-file", printFile).
 		Bind(ws, apis.BodyLimit(printFileBodyLimit))
 	se.Router.POST("/api/printlab/emails/{id}/resend", resendEmail).Bind(ws)
+	se.Router.GET("/api/printlab/desk/names", workstationNames).Bind(ws)
 }
 
 // Estimate is the print_estimate stored on the job and answered to the

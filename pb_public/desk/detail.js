@@ -1,0 +1,201 @@
+// The job detail panel: every field, model stats, the 3D viewer (loaded on
+// demand), the event timeline, emails with Resend, notes, files and, for
+// workstations allowed to, the admin override.
+import { h, clear, $ } from "/shared/dom.js";
+import { statusLabel } from "/shared/status.js";
+import { money, dateTime, mm, grams as fmtGrams, hours as fmtHours } from "/shared/format.js";
+import { toast } from "/shared/toast.js";
+import { pb, call, fileURL } from "./lib.js";
+import { ctx, badges } from "./app.js";
+import { actionsFor, openAction } from "./dialogs.js";
+
+let current = null; // {id, job}
+
+/** detailJob is the id of the job shown in the detail panel, if open. */
+export function detailJob() { return $("#detail").open ? current?.id : null; }
+
+/** openDetail shows job id in the side panel. */
+export async function openDetail(id) {
+  if (!id) return;
+  const d = $("#detail");
+  current = { id, returnFocus: document.activeElement };
+  clear(d,
+    h("div", { class: "dialog-head" }, h("h2", { id: "dt-title" }, "Loading…"),
+      h("button", { type: "button", class: "btn btn-sm btn-ghost", "data-close": true }, "Close")),
+    h("div", { class: "dialog-body stack", id: "dt-body" },
+      h("div", { id: "dt-main" }), h("section", { id: "dt-viewer", class: "viewer-box", "aria-label": "3D view" }),
+      h("div", { id: "dt-history" })));
+  if (!d.open) d.showModal();
+  d.addEventListener("close", () => { current?.returnFocus?.focus?.({ preventScroll: true }); current = null; }, { once: true });
+  await render();
+}
+
+/** refreshDetail re-renders after a realtime change, keeping scroll and the viewer. */
+export async function refreshDetail() {
+  const body = document.getElementById("dt-body");
+  const top = body?.scrollTop;
+  await render();
+  if (body) body.scrollTop = top;
+}
+
+async function render() {
+  const id = current?.id;
+  if (!id) return;
+  const byJob = { filter: pb.filter("job = {:id}", { id }), sort: "created", requestKey: null };
+  const [job, events, emails, payments] = await Promise.all([
+    pb.collection("jobs").getOne(id, { requestKey: null }),
+    pb.collection("events").getFullList(byJob),
+    pb.collection("emails").getFullList(byJob),
+    pb.collection("payments").getFullList(byJob),
+  ]);
+  if (current?.id !== id) return;
+  current.job = job;
+  const name = `${job.first_name} ${job.last_name}`;
+  clear($("#dt-title"), name, " ", h("span", { class: "status-pill", dataset: { status: job.status } }, statusLabel(job.status)));
+  const mat = ctx.material(job.material);
+  const facts = [
+    ["Job", job.short_id], ["File", job.display_name], ["Email", job.email], ["Discipline", job.discipline], ["Course", job.course],
+    ["Method", job.method === "resin" ? "Resin" : "Filament"], ["Material", mat?.name], ["Colour", job.color],
+    ["Printer", ctx.printerName(job.printer)], ["Submitted", dateTime(job.created)], ["In this status since", dateTime(job.status_changed)],
+    ["Instant estimate", job.estimate_cents ? money(job.estimate_cents) : ""],
+    ["Quote", job.quote_cents ? `${money(job.quote_cents)} · ${fmtGrams(job.grams)} · ${fmtHours(job.hours)}` : ""],
+    ["Confirmation link expires", job.status === "pending" ? dateTime(job.confirm_expires) : ""],
+    ["Confirmed", dateTime(job.confirmed_at)], ["Completed", dateTime(job.completed_at)],
+    ["Final price", job.final_cents ? `${money(job.final_cents)} · ${fmtGrams(job.final_grams)}` : ""],
+    ["Picked up", dateTime(job.picked_up_at)], ["Failed prints", job.failure_count ? String(job.failure_count) : ""],
+  ].filter(([, v]) => v);
+  const acts = actionsFor(job).map((a) => h("button", { type: "button", class: `btn btn-sm ${a.primary ? "btn-primary" : ""}`,
+    onclick: () => openAction(job.id, a.action) }, a.label));
+  clear($("#dt-main"),
+    h("div", { class: "cluster" }, badges(job)),
+    h("div", { class: "cluster dt-actions" }, acts),
+    h("dl", { class: "facts" }, facts.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
+    await filesSection(job),
+    statsSection(job.model_stats),
+    paymentsSection(payments));
+  if (!document.getElementById("dt-viewer").dataset.job || document.getElementById("dt-viewer").dataset.job !== job.id) viewerSection(job);
+  clear($("#dt-history"), notesSection(job), timeline(events), emailsSection(emails));
+}
+
+async function filesSection(job) {
+  const rows = [];
+  const links = [];
+  for (const [which, field, label, name] of [["model", "model", "Model", job.display_name], ["print", "print_file", "Print file", job.print_name]]) {
+    if (!job[field]) continue;
+    const href = await fileURL(job, job[field], { download: 1 });
+    const slicer = h("span", { class: "slicer-slot" });
+    links.push([which, slicer]);
+    const est = which === "print" ? estimateText(job.print_estimate) : "";
+    rows.push(h("li", {}, h("span", { class: "label" }, label), " ", h("span", { class: "mono" }, name || job[field]),
+      est ? h("span", { class: "hint block" }, est) : null,
+      h("span", { class: "cluster" }, h("a", { class: "btn btn-sm", href, download: name || "" }, "Download"), slicer)));
+  }
+  // "Open in slicer" appears only when the signed-link route answers.
+  for (const [which, slot] of links) {
+    call(`/api/printlab/jobs/${encodeURIComponent(job.id)}/links`, { file: which }).then((res) => {
+      const url = res?.printjob || res?.printjob_url || res?.open_url;
+      if (url) slot.append(h("a", { class: "btn btn-sm", href: url }, "Open in slicer"));
+    }).catch(() => {});
+  }
+  return h("section", { "aria-labelledby": "dt-files" }, h("h3", { id: "dt-files" }, "Files"),
+    rows.length ? h("ul", { class: "plain stack-sm" }, rows) : h("p", { class: "muted" }, "No files (they may have been pruned)."));
+}
+
+function estimateText(e) {
+  if (!e) return "";
+  if (e.none) return "No slicer estimate in this file.";
+  return `${e.slicer || "Slicer"} ${e.slicer_version || ""}: ${e.grams ? fmtGrams(e.grams) : "?"} · ${e.seconds ? fmtHours(e.seconds / 3600) : "?"}`;
+}
+
+function statsSection(s) {
+  if (!s) return null;
+  const fits = Array.isArray(s.fits) ? s.fits.map((f) => (typeof f === "string" ? ctx.printerName(f) || f : f.name || ctx.printerName(f.printer) || "")).filter(Boolean).join(", ") : "";
+  const rows = [
+    ["Size", s.size_mm ? mm(s.size_mm) : ""],
+    ["Volume", s.volume ?? s.volume_mm3 ? `${Math.round((s.volume ?? s.volume_mm3) / 1000 * 10) / 10} cm³` : ""],
+    ["Surface", s.area ?? s.area_mm2 ? `${Math.round((s.area ?? s.area_mm2) / 100) / 1} cm²` : ""],
+    ["Triangles", s.triangles ? Number(s.triangles).toLocaleString("en-US") : ""],
+    ["Closed mesh", s.closed === undefined ? "" : s.closed ? "Yes" : "No — may have holes"],
+    ["Units", s.units_warning || s.units || ""],
+    ["Fits", fits],
+  ].filter(([, v]) => v);
+  return h("section", { "aria-labelledby": "dt-stats" }, h("h3", { id: "dt-stats" }, "Model"),
+    h("dl", { class: "facts" }, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])));
+}
+
+function paymentsSection(list) {
+  if (!list.length) return null;
+  return h("section", { "aria-labelledby": "dt-pay" }, h("h3", { id: "dt-pay" }, "Payments"),
+    h("ul", { class: "plain" }, list.map((p) => h("li", {}, `${money(p.amount_cents)} · ref ${p.reference} · picked up by ${p.picked_up_by} · ${dateTime(p.created)}`,
+      p.voided ? h("span", { class: "badge badge-danger" }, "voided") : null))));
+}
+
+function viewerSection(job) {
+  const box = $("#dt-viewer");
+  box.dataset.job = job.id;
+  if (!job.model) { clear(box); return; }
+  clear(box, h("button", { type: "button", class: "btn btn-sm", onclick: async (e) => {
+    e.target.disabled = true;
+    e.target.textContent = "Loading the 3D view…";
+    try {
+      const { showModel } = await import("./viewer.js");
+      const url = await fileURL(job, job.model);
+      await showModel(box, url, job.model);
+    } catch (err) {
+      clear(box, h("p", { class: "field-error" }, `The 3D view could not load: ${err.message}`));
+    }
+  } }, "Show 3D view"));
+}
+
+const EVENT_LABELS = {
+  submit: "Submitted", review: "Marked reviewed", unreview: "Marked not reviewed", approve: "Approved and quoted", reject: "Rejected",
+  requote: "Re-quoted", confirm: "Confirmed", cancel: "Cancelled", start: "Started printing", fail: "Print failed", complete: "Completed",
+  pickup: "Paid and picked up", undo: "Undone", override: "Status overridden", release: "Claim released", note: "Note added",
+  archive: "Archived", print_file: "Print file attached", email_resent: "Email resent",
+};
+
+function timeline(events) {
+  return h("section", { "aria-labelledby": "dt-tl" }, h("h3", { id: "dt-tl" }, "History"),
+    h("ol", { class: "timeline" }, events.slice().reverse().map((e) => {
+      const who = e.staff ? `${ctx.staffName(e.staff)}${e.workstation ? ` at ${ctx.wsName(e.workstation)}` : ""}` :
+        e.actor === "student" ? "the student" : e.actor === "system" ? "PrintLab" : e.details?.superuser || e.actor || "";
+      const d = e.details || {};
+      const extra = [d.reasons?.length ? d.reasons.join("; ") : "", d.note, d.reason, d.text,
+        d.quote_cents ? money(d.quote_cents) : "", d.amount_cents ? money(d.amount_cents) : "", d.name,
+        e.type === "override" ? `${statusLabel(e.from_status)} → ${statusLabel(e.to_status)}` : ""].filter(Boolean).join(" · ");
+      return h("li", {}, h("strong", {}, EVENT_LABELS[e.type] || e.type), who ? ` by ${who}` : "",
+        extra ? h("span", { class: "block muted" }, extra) : null, h("time", { datetime: e.created }, dateTime(e.created)));
+    })));
+}
+
+const EMAIL_STATE = { queued: ["Queued", "badge"], sent: ["Sent", "badge-success"], failed: ["Failed", "badge-danger"], file: ["Written to file (not delivered)", "badge-warning"] };
+
+function emailsSection(emails) {
+  const active = ctx.staff.filter((s) => s.active);
+  return h("section", { "aria-labelledby": "dt-em" }, h("h3", { id: "dt-em" }, "Emails"),
+    emails.length ? h("ul", { class: "plain stack-sm" }, emails.slice().reverse().map((m) => {
+      const [label, cls] = EMAIL_STATE[m.state] || [m.state, "badge"];
+      const sel = h("select", { "aria-label": `Resend “${m.subject || m.kind}” as` }, h("option", { value: "" }, "Resend as…"), active.map((s) => h("option", { value: s.id }, s.name)));
+      const btn = h("button", { type: "button", class: "btn btn-sm", onclick: async () => {
+        if (!sel.value) { sel.focus(); toast("Choose who is resending the email.", "error"); return; }
+        btn.disabled = true;
+        try {
+          await call(`/api/printlab/emails/${encodeURIComponent(m.id)}/resend`, { staff: sel.value });
+          toast("Email queued again.", "success");
+          refreshDetail();
+        } catch (err) { toast(err.message, "error"); btn.disabled = false; }
+      } }, "Resend");
+      return h("li", { class: "email-row" }, h("div", {}, h("strong", {}, m.subject || m.kind), " ", h("span", { class: `badge ${cls}` }, label),
+        h("span", { class: "block hint" }, `${m.recipient} · ${dateTime(m.sent_at || m.created)}${m.last_error ? ` · ${m.last_error}` : ""}`)),
+        h("div", { class: "cluster" }, sel, btn));
+    })) : h("p", { class: "muted" }, "No emails yet."));
+}
+
+function notesSection(job) {
+  const notes = job.notes || [];
+  return h("section", { "aria-labelledby": "dt-notes" }, h("div", { class: "spread" }, h("h3", { id: "dt-notes" }, "Notes"),
+    h("button", { type: "button", class: "btn btn-sm", onclick: () => openAction(job.id, "note") }, "Add note")),
+    notes.length ? h("ul", { class: "plain stack-sm notes" }, notes.map((n) => h("li", {}, h("p", { class: "note-text" }, n.text),
+      h("span", { class: "hint" }, `${n.staff_name || "staff"}${n.workstation_name ? ` at ${n.workstation_name}` : ""} · ${dateTime(n.at)}`))))
+      : h("p", { class: "muted" }, "No notes."));
+}

@@ -1,0 +1,381 @@
+// One dialog per lifecycle action (SPEC §2): the mandatory "Performing action
+// as" choice, the action's fields, the status the screen showed, the server's
+// own message on refusal. The job is claimed once the staff member is chosen
+// and released when the dialog closes.
+import { h, clear, $ } from "/shared/dom.js";
+import { STATUSES, statusLabel } from "/shared/status.js";
+import { money, hours as fmtHours } from "/shared/format.js";
+import { toast } from "/shared/toast.js";
+import { pb, act, upload, quote } from "./lib.js";
+import { ctx } from "./app.js";
+
+const SLICED = [".3mf", ".gcode", ".gco", ".g", ".bgcode", ".form", ".idea"];
+const CLAIM_RENEW_MS = 2 * 60 * 1000;
+
+/** ACTIONS: label, the statuses it starts from, whether it shows on the card. */
+const ACTIONS = {
+  review: { label: "Mark reviewed", from: ["uploaded"], card: true, when: (r) => !r.reviewed, verb: "marked reviewed" },
+  unreview: { label: "Mark not reviewed", from: ["uploaded"], when: (r) => r.reviewed, verb: "marked not reviewed" },
+  approve: { label: "Approve", from: ["uploaded"], card: true, primary: true, verb: "approved" },
+  reject: { label: "Reject", from: ["uploaded"], card: true, verb: "rejected" },
+  requote: { label: "Re-quote / resend link", from: ["pending"], card: true, verb: "re-quoted" },
+  confirm: { label: "Confirm for student", from: ["pending"], card: true, verb: "confirmed" },
+  start: { label: "Start printing", from: ["ready_to_print"], card: true, primary: true, verb: "started" },
+  fail: { label: "Print failed", from: ["printing"], card: true, verb: "marked failed" },
+  complete: { label: "Complete", from: ["printing"], card: true, primary: true, verb: "completed" },
+  pickup: { label: "Payment & pickup", from: ["completed"], card: true, primary: true, verb: "paid and picked up" },
+  undo: { label: "Undo", from: ["completed", "picked_up"], verb: "undone" },
+  cancel: { label: "Cancel job", from: ["uploaded", "pending", "ready_to_print"], verb: "cancelled" },
+  note: { label: "Add note", from: STATUSES.map(([s]) => s), verb: "noted" },
+  override: { label: "Override status", from: STATUSES.map(([s]) => s), admin: true, verb: "overridden" },
+};
+
+/** actionsFor lists the actions this workstation can take on r now. */
+export function actionsFor(r) {
+  return Object.entries(ACTIONS)
+    .filter(([, a]) => a.from.includes(r.status) && (!a.when || a.when(r)) && (!a.admin || ctx.me?.can_override))
+    .map(([action, a]) => ({ action, ...a }));
+}
+
+let state = null; // the open dialog: {ids, action, jobs, expected, claimStaff, renew, live}
+
+/** dialogJob is the id of the job the action dialog is open for, if any. */
+export function dialogJob() { return state && !state.bulk ? state.ids[0] : null; }
+
+/** onJobChanged tells an open dialog that its job changed elsewhere. */
+export function onJobChanged(r) {
+  if (!state || state.bulk) return;
+  state.live = r;
+  const note = document.getElementById("ad-live");
+  if (!note) return;
+  if (r.status !== state.expected[r.id]) {
+    note.hidden = false;
+    note.textContent = `This job changed on another screen: it is now ${statusLabel(r.status)}.`;
+  } else if (r.claim_workstation && r.claim_workstation !== ctx.me.id && new Date(r.claim_until) > new Date()) {
+    note.hidden = false;
+    note.textContent = `${ctx.staffName(r.claim_staff)} at ${ctx.wsName(r.claim_workstation)} is handling this job.`;
+  } else note.hidden = true;
+}
+
+function staffField() {
+  const active = ctx.staff.filter((s) => s.active);
+  return h("div", { class: "field" },
+    h("label", { for: "ad-staff" }, "Performing action as"),
+    h("select", { id: "ad-staff", name: "staff", required: true, "aria-describedby": "ad-staff-err" },
+      h("option", { value: "" }, "Choose your name…"), active.map((s) => h("option", { value: s.id }, s.name))),
+    h("p", { class: "field-error", id: "ad-staff-err" }));
+}
+
+function field(name, label, input, hint) {
+  input.id ||= `ad-${name}`;
+  input.name ||= name;
+  input.setAttribute("aria-describedby", `ad-${name}-err${hint ? ` ad-${name}-hint` : ""}`);
+  return h("div", { class: "field" }, h("label", { for: input.id }, label), input,
+    hint ? h("p", { class: "hint", id: `ad-${name}-hint` }, hint) : null,
+    h("p", { class: "field-error", id: `ad-${name}-err` }));
+}
+const num = (attrs) => h("input", { type: "number", inputmode: "decimal", step: "any", min: "0", ...attrs });
+
+/** fieldsFor builds the action's own inputs; job is the first (or only) job. */
+function fieldsFor(action, job) {
+  const s = ctx.settings;
+  const mat = ctx.material(job.material) || {};
+  const rates = { centsPerGram: mat.cents_per_gram || 0, minChargeCents: s.min_charge_cents || 0, centsPerHour: s.cents_per_hour || 0 };
+  const priceLine = () => h("p", { class: "price", id: "ad-price", "aria-live": "polite" });
+  const updatePrice = (form, label) => {
+    const g = parseFloat(form.elements.grams?.value), hr = parseFloat(form.elements.hours?.value ?? job.hours);
+    const out = form.querySelector("#ad-price");
+    if (!out) return;
+    if (!(g > 0)) { out.textContent = `${label}: enter the grams to see the price.`; return; }
+    const p = quote(g, hr || 0, rates);
+    out.textContent = `${label}: ${money(p.cents)}${p.minimum ? " (minimum charge)" : ""} · ${mat.name || ""} at ${money(rates.centsPerGram)}/g` +
+      (hr > 0 ? ` · ${fmtHours(p.hours)} of printing` : "");
+  };
+  const printers = ctx.printers.filter((p) => p.active && p.method === job.method);
+  const printerSelect = () => h("select", {}, printers.map((p) => h("option", { value: p.id, selected: p.id === job.printer }, p.name)));
+  switch (action) {
+    case "approve": {
+      const est = job.print_estimate && !job.print_estimate.none ? job.print_estimate : null;
+      return {
+        nodes: [
+          dropZone(job),
+          h("div", { class: "grid-2" },
+            field("grams", "Material (g)", num({ required: true, value: est?.grams || job.grams || "" })),
+            field("hours", "Print time (h)", num({ required: true, value: est ? +(est.seconds / 3600).toFixed(2) : job.hours || "" }), "Rounded up to the half hour.")),
+          field("printer", "Printer", printerSelect()),
+          priceLine(),
+          h("p", { class: "hint" }, "The student gets the quote by email and must confirm it before anything is printed."),
+        ],
+        live: (form) => updatePrice(form, "Quote"),
+      };
+    }
+    case "requote":
+      return {
+        nodes: [h("div", { class: "grid-2" },
+          field("grams", "Material (g)", num({ value: job.grams || "" })),
+          field("hours", "Print time (h)", num({ value: job.hours || "" }))), priceLine(),
+        h("p", { class: "hint" }, "A new confirmation link is emailed; the old one stops working.")],
+        live: (form) => updatePrice(form, "New quote"),
+      };
+    case "reject":
+      return {
+        nodes: [h("fieldset", { "aria-describedby": "ad-reasons-err" }, h("legend", {}, "Reasons"),
+          (s.rejection_reasons || []).map((r, i) => h("label", { class: "check" }, h("input", { type: "checkbox", name: "reasons", value: r, id: `ad-r${i}` }), r)),
+          h("p", { class: "field-error", id: "ad-reasons-err" })),
+        field("note", "Message to the student (optional)", h("textarea", { maxlength: 5000 }))],
+      };
+    case "confirm":
+      return { nodes: [field("reason", "Why confirm for the student?", h("input", { type: "text", required: true, maxlength: 500 }), "E.g. “Confirmed in person at the desk.”")] };
+    case "cancel":
+      return { nodes: [field("reason", "Reason (optional)", h("input", { type: "text", maxlength: 500 })), h("p", { class: "hint" }, "The student gets a “cancelled” email.")] };
+    case "start":
+      return { nodes: [field("printer", "Printer used", printerSelect())] };
+    case "fail":
+      return {
+        nodes: [field("reason", "What went wrong", h("input", { type: "text", required: true, maxlength: 500 })),
+          h("fieldset", { "aria-describedby": "ad-fault-err" }, h("legend", {}, "Whose fault"),
+            h("label", { class: "check" }, h("input", { type: "radio", name: "fault", value: "lab", required: true }), "The lab's (printer, material)"),
+            h("label", { class: "check" }, h("input", { type: "radio", name: "fault", value: "student" }), "The model's"),
+            h("p", { class: "field-error", id: "ad-fault-err" })),
+          h("p", { class: "hint" }, "The job goes back to Ready to print; the price stays.")],
+      };
+    case "complete":
+      return { nodes: [h("p", {}, "The student gets a “ready for pickup” email with the price and where to collect it.")] };
+    case "pickup":
+      return {
+        nodes: [field("grams", "Weighed (g)", num({ required: true })),
+          field("reference", "Payment reference", h("input", { type: "text", required: true, maxlength: 120 })),
+          field("picked_up_by", "Picked up by", h("input", { type: "text", required: true, maxlength: 120, value: `${job.first_name} ${job.last_name}` })),
+          priceLine(), h("p", { class: "hint" }, `Confirmed quote: ${money(job.quote_cents || 0)}.`),
+          h("div", { id: "ad-over", hidden: true })],
+        live: (form) => updatePrice(form, "Final price"),
+      };
+    case "undo":
+      return { nodes: [h("p", {}, `Undo the last move on this job (allowed for ${s.undo_minutes ?? 15} minutes after it).`)] };
+    case "note":
+      return { nodes: [field("text", "Note (staff only; cannot be edited later)", h("textarea", { required: true, maxlength: 5000 }))] };
+    case "override":
+      return {
+        nodes: [field("to", "New status", h("select", { required: true }, h("option", { value: "" }, "Choose…"),
+          STATUSES.filter(([st]) => st !== job.status).map(([st, l]) => h("option", { value: st }, l)))),
+        field("reason", "Reason", h("input", { type: "text", required: true, maxlength: 500 })),
+        h("label", { class: "check" }, h("input", { type: "checkbox", name: "notify", id: "ad-notify" }), "Email the student about the change")],
+      };
+    default:
+      return { nodes: [] };
+  }
+}
+
+/** dropZone takes the sliced file by drag and drop (or a file picker) and uploads it at once. */
+function dropZone(job) {
+  const input = h("input", { type: "file", id: "ad-file", accept: SLICED.join(","), class: "visually-hidden" });
+  const status = h("p", { class: "hint", id: "ad-file-status", "aria-live": "polite" },
+    job.print_name ? `Current print file: ${job.print_name}` : "No sliced file yet.");
+  const zone = h("div", { class: "drop", id: "ad-drop" },
+    h("label", { for: "ad-file" }, h("strong", {}, "Drop the sliced file here"), " or ", h("span", { class: "linkish" }, "choose it"),
+      h("span", { class: "hint block" }, `${SLICED.join(" ")} — grams and hours are read from G-code and sliced 3MF.`)),
+    input, status, h("div", { class: "progress", hidden: true }, h("span")));
+  const take = (file) => { if (file) state.pendingFile = file; sendFile(); };
+  input.addEventListener("change", () => take(input.files[0]));
+  zone.addEventListener("dragover", (e) => { e.preventDefault(); zone.classList.add("over"); });
+  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+  zone.addEventListener("drop", (e) => { e.preventDefault(); zone.classList.remove("over"); take(e.dataTransfer.files[0]); });
+  return zone;
+}
+
+async function sendFile() {
+  const file = state?.pendingFile;
+  if (!file) return;
+  const form = $("#ad-form");
+  const staff = form.elements.staff.value;
+  const st = $("#ad-file-status");
+  if (!staff) { st.textContent = `${file.name}: choose who is performing the action, then it uploads.`; form.elements.staff.focus(); return; }
+  state.pendingFile = null;
+  const id = state.ids[0];
+  const fd = new FormData();
+  fd.append("staff", staff);
+  fd.append("expected_status", state.expected[id]);
+  fd.append("file", file, file.name);
+  const bar = $("#ad-drop .progress");
+  bar.hidden = false;
+  st.textContent = `Uploading ${file.name}…`;
+  try {
+    const res = await upload(`/api/printlab/jobs/${encodeURIComponent(id)}/print-file`, fd, (f) => { bar.firstChild.style.width = `${Math.round(f * 100)}%`; });
+    const e = res.estimate || {};
+    if (!e.none) {
+      form.elements.grams.value = e.grams ? +e.grams.toFixed(1) : form.elements.grams.value;
+      form.elements.hours.value = e.seconds ? +(e.seconds / 3600).toFixed(2) : form.elements.hours.value;
+      st.textContent = `Saved as ${res.job.print_name}. ${e.slicer || "The slicer"}${e.slicer_version ? " " + e.slicer_version : ""} estimates ${e.grams ? e.grams.toFixed(1) + " g" : "? g"} and ${e.seconds ? fmtHours(e.seconds / 3600) : "? h"}.`;
+    } else {
+      st.textContent = `Saved as ${res.job.print_name}. ${e.message || "The file carries no estimate; enter grams and hours from the slicer."}`;
+    }
+    form.dispatchEvent(new Event("input"));
+  } catch (err) {
+    st.textContent = err.message;
+    st.classList.add("field-error");
+  } finally {
+    bar.hidden = true;
+  }
+}
+
+/**
+ * openAction opens the dialog for action on one job id or (bulk) several.
+ */
+export async function openAction(ids, action, { bulk = false } = {}) {
+  ids = [].concat(ids);
+  const meta = ACTIONS[action];
+  if (!meta || !ids.length) return;
+  const d = $("#action-dialog");
+  if (d.open) await closeDialog();
+  let jobs;
+  try {
+    jobs = await Promise.all(ids.map((id) => pb.collection("jobs").getOne(id, { requestKey: null })));
+  } catch (err) {
+    toast(err.message || "Could not load the job.", "error");
+    return;
+  }
+  const job = jobs[0];
+  const returnFocus = document.activeElement;
+  state = { ids, action, bulk, jobs, live: job, expected: Object.fromEntries(jobs.map((j) => [j.id, j.status])), returnFocus };
+  const f = fieldsFor(action, job);
+  const who = bulk ? `${jobs.length} jobs` : `${job.first_name} ${job.last_name}`;
+  const form = h("form", { id: "ad-form", novalidate: true },
+    h("div", { class: "dialog-head" },
+      h("h2", { id: "ad-title" }, `${meta.label} · `, h("span", { class: "ad-who" }, who)),
+      h("button", { type: "button", class: "btn btn-sm btn-ghost", "data-close": true, "aria-label": "Close" }, "Close")),
+    h("div", { class: "dialog-body stack" },
+      bulk ? h("p", { class: "muted" }, jobs.map((j) => `${j.first_name} ${j.last_name} (${j.short_id})`).join(", ")) :
+        h("p", { class: "muted mono" }, `${job.display_name || job.short_id} · ${statusLabel(job.status)}`),
+      h("p", { class: "alert alert-info", id: "ad-live", hidden: true }),
+      staffField(),
+      f.nodes,
+      h("div", { id: "ad-msg", role: "alert", class: "ad-msg" })),
+    h("div", { class: "dialog-foot" },
+      h("button", { type: "button", class: "btn", "data-close": true }, "Cancel"),
+      h("button", { type: "submit", class: `btn ${action === "reject" || action === "cancel" ? "btn-danger" : "btn-primary"}`, id: "ad-submit" }, meta.label)));
+  clear(d, form);
+  onJobChanged(job);
+  form.addEventListener("input", () => f.live?.(form));
+  form.elements.staff.addEventListener("change", () => { if (!bulk) claim(); sendFile(); });
+  form.addEventListener("submit", (e) => { e.preventDefault(); submit(); });
+  f.live?.(form);
+  d.addEventListener("close", onClose, { once: true });
+  d.showModal();
+  form.elements.staff.focus();
+}
+
+async function claim() {
+  const staff = $("#ad-form").elements.staff.value;
+  const id = state.ids[0];
+  clearInterval(state.renew);
+  if (!staff) return;
+  try {
+    await act(id, "claim", { staff, expected_status: state.live.status });
+    state.claimStaff = staff;
+    state.renew = setInterval(() => act(id, "claim", { staff, expected_status: state.live.status }).catch(() => {}), CLAIM_RENEW_MS);
+  } catch (err) {
+    if (err.status === 423 || err.status === 409) showMsg(err.message, "warning");
+  }
+}
+
+async function release(s) {
+  clearInterval(s.renew);
+  if (!s.claimStaff) return;
+  const r = s.live;
+  if (r.claim_workstation && r.claim_workstation !== ctx.me.id) return;
+  await act(s.ids[0], "release", { staff: s.claimStaff, expected_status: r.status }).catch(() => {});
+}
+
+function onClose() {
+  const s = state;
+  state = null;
+  if (s) release(s);
+  if (s?.returnFocus?.isConnected) s.returnFocus.focus({ preventScroll: true });
+}
+async function closeDialog() {
+  const d = $("#action-dialog");
+  d.close();
+}
+
+function showMsg(text, kind = "danger", extra = null) {
+  const box = $("#ad-msg");
+  clear(box, text ? h("div", { class: `alert alert-${kind}` }, h("p", {}, text), extra) : null);
+}
+
+function bodyOf(form, action) {
+  const el = form.elements;
+  const b = {};
+  const numOf = (n) => (el[n] && el[n].value !== "" ? Number(el[n].value) : undefined);
+  switch (action) {
+    case "approve": Object.assign(b, { grams: numOf("grams"), hours: numOf("hours"), printer: el.printer.value }); break;
+    case "requote": Object.assign(b, { grams: numOf("grams"), hours: numOf("hours") }); break;
+    case "reject": b.reasons = [...form.querySelectorAll("input[name=reasons]:checked")].map((i) => i.value); b.note = el.note.value; break;
+    case "confirm": case "cancel": b.reason = el.reason.value; break;
+    case "start": b.printer = el.printer.value; break;
+    case "fail": b.reason = el.reason.value; b.fault = form.querySelector("input[name=fault]:checked")?.value || ""; break;
+    case "pickup": Object.assign(b, { grams: numOf("grams"), reference: el.reference.value, picked_up_by: el.picked_up_by.value }); break;
+    case "note": b.text = el.text.value; break;
+    case "override": Object.assign(b, { to: el.to.value, reason: el.reason.value, notify: el.notify.checked }); break;
+  }
+  return b;
+}
+
+function markFields(form, fields) {
+  for (const n of form.querySelectorAll("[aria-invalid]")) n.removeAttribute("aria-invalid");
+  for (const n of form.querySelectorAll(".field-error")) n.textContent = "";
+  let first = null;
+  for (const [name, msg] of Object.entries(fields || {})) {
+    const err = form.querySelector(`#ad-${name}-err`);
+    if (err) err.textContent = msg;
+    const input = form.elements[name];
+    const el = input instanceof RadioNodeList ? input[0] : input;
+    if (el?.setAttribute) { el.setAttribute("aria-invalid", "true"); first ||= el; }
+  }
+  first?.focus();
+}
+
+async function submit(extra = {}) {
+  const form = $("#ad-form");
+  const s = state;
+  const staff = form.elements.staff.value;
+  if (!staff) { markFields(form, { staff: "Choose who is performing this action." }); showMsg(""); return; }
+  const btn = $("#ad-submit");
+  btn.disabled = true;
+  markFields(form, {});
+  showMsg("");
+  const body = { ...bodyOf(form, s.action), ...extra };
+  const results = [];
+  for (const j of s.jobs) {
+    try {
+      await act(j.id, s.action, { staff, expected_status: s.expected[j.id], ...body });
+      results.push([j, null]);
+    } catch (err) {
+      results.push([j, err]);
+    }
+  }
+  btn.disabled = false;
+  if (state !== s) return;
+  const failed = results.filter(([, e]) => e);
+  const name = (j) => `${j.first_name} ${j.last_name}`;
+  if (!failed.length) {
+    toast(s.bulk ? `${results.length} jobs ${ACTIONS[s.action].verb}.` : `${name(s.jobs[0])}: ${ACTIONS[s.action].verb}.`, "success");
+    s.claimStaff = s.action === "note" || s.action === "review" || s.action === "unreview" || s.action === "requote" ? s.claimStaff : null;
+    $("#action-dialog").close();
+    return;
+  }
+  if (s.bulk) {
+    const ok = results.length - failed.length;
+    showMsg(`${ok} of ${results.length} done. Not done:`, "warning",
+      h("ul", {}, failed.map(([j, e]) => h("li", {}, `${name(j)} (${j.short_id}): ${e.message}`))));
+    s.jobs = failed.map(([j]) => j);
+    return;
+  }
+  const err = failed[0][1];
+  if (err.status === 422 && err.code === "over_quote") {
+    showMsg(err.message, "warning", h("button", { type: "button", class: "btn btn-primary", id: "ad-accept", onclick: () => submit({ accept_over_quote: true }) }, "Accept and save"));
+    $("#ad-accept").focus();
+    return;
+  }
+  if (err.status === 400 && Object.keys(err.fields).length) markFields(form, err.fields);
+  showMsg(err.message, err.status === 409 || err.status === 423 ? "warning" : "danger");
+}

@@ -1,0 +1,117 @@
+// The desk's connection to PrintLab: one PocketBase client, calls to the
+// lifecycle routes with sign-in recovery, file tokens, the price formula and
+// the new-submission sound.
+import PocketBase from "/vendor/pocketbase.es.mjs";
+import { api, ApiError } from "/shared/api.js";
+
+/** pb is the one SDK client: one auth store, one realtime connection. */
+export const pb = new PocketBase(window.location.origin);
+
+let onUnauthorized = () => {};
+/** setUnauthorizedHandler registers what happens when the token has expired. */
+export function setUnauthorizedHandler(fn) { onUnauthorized = fn; }
+
+// A 401 from the record API or realtime means the 12 h sign-in ran out mid-shift.
+pb.afterSend = function (response, data) {
+  if (response.status === 401 && pb.authStore.isValid === false) onUnauthorized();
+  return data;
+};
+
+/**
+ * call posts to a PrintLab route with the workstation's token; on 401 it asks
+ * for a new sign-in, and throws the server's error for the dialog to show.
+ */
+export async function call(path, body, method = "POST") {
+  try {
+    return await api(path, { method, body, token: pb.authStore.token });
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) onUnauthorized("Your sign-in has expired. Sign in again; nothing you typed is lost.");
+    throw err;
+  }
+}
+
+/** act performs a lifecycle action on a job. */
+export function act(jobId, action, body) {
+  return call(`/api/printlab/jobs/${encodeURIComponent(jobId)}/${action}`, body);
+}
+
+/** upload posts a multipart form with progress, for the sliced file. */
+export function upload(path, form, onProgress) {
+  return new Promise((resolve, reject) => {
+    const x = new XMLHttpRequest();
+    x.open("POST", path);
+    x.setRequestHeader("Authorization", pb.authStore.token);
+    x.upload.onprogress = (e) => e.lengthComputable && onProgress?.(e.loaded / e.total);
+    x.onload = () => {
+      let data = null;
+      try { data = JSON.parse(x.responseText); } catch { data = { message: x.responseText.slice(0, 300) }; }
+      if (x.status >= 200 && x.status < 300) return resolve(data);
+      if (x.status === 401) onUnauthorized("Your sign-in has expired. Sign in again; nothing you typed is lost.");
+      reject(new ApiError(x.status, data));
+    };
+    x.onerror = () => reject(new ApiError(0, { message: "Can't reach PrintLab. Check your connection and try again." }));
+    x.send(form);
+  });
+}
+
+// Protected files need a short-lived token; one is reused for two minutes so a
+// tab of fifty thumbnails costs one request.
+let fileToken = { value: "", at: 0 };
+/** fileURL returns a tokened URL for a protected file of a job. */
+export async function fileURL(record, name, query = {}) {
+  if (!name) return "";
+  if (Date.now() - fileToken.at > 2 * 60 * 1000) {
+    fileToken = { value: await pb.files.getToken(), at: Date.now() };
+  }
+  return pb.files.getURL(record, name, { ...query, token: fileToken.value });
+}
+
+/** quote mirrors hooks/jobs/money.go: integer cents, half-up, minimum, half hours. */
+export function quote(grams, hours, { centsPerGram = 0, minChargeCents = 0, centsPerHour = 0 } = {}) {
+  const h = roundUpHalfHour(hours);
+  const mg = Math.round(grams * 1000);
+  const material = Math.floor((mg * centsPerGram + 500) / 1000);
+  let time = 0;
+  if (centsPerHour > 0) time = Math.floor((Math.round(h * 2) * centsPerHour + 1) / 2);
+  let cents = material + time;
+  let minimum = false;
+  if (cents < minChargeCents) { cents = minChargeCents; minimum = true; }
+  return { cents, hours: h, minimum };
+}
+
+/** roundUpHalfHour rounds up to the next half hour, tolerating float noise. */
+export function roundUpHalfHour(h) {
+  if (!(h > 0)) return 0;
+  return Math.ceil(h * 2 - 1e-9) / 2;
+}
+
+/**
+ * Sound: a short generated two-note tone. Browsers allow audio only after a user
+ * gesture, so the context is created on the first click or key press.
+ */
+export const sound = {
+  ctx: null, on: true, volume: 0.5,
+  unlock() {
+    if (this.ctx) { if (this.ctx.state === "suspended") this.ctx.resume(); return; }
+    const AC = window.AudioContext || window.webkitAudioContext;
+    if (AC) this.ctx = new AC();
+  },
+  get ready() { return !!this.ctx && this.ctx.state !== "closed"; },
+  play() {
+    if (!this.on || !this.ctx) return false;
+    const t = this.ctx.currentTime;
+    const gain = this.ctx.createGain();
+    gain.gain.setValueAtTime(0.0001, t);
+    gain.gain.exponentialRampToValueAtTime(Math.max(0.0002, 0.3 * this.volume), t + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, t + 0.35);
+    gain.connect(this.ctx.destination);
+    const osc = this.ctx.createOscillator();
+    osc.type = "sine";
+    osc.frequency.setValueAtTime(800, t);
+    osc.frequency.setValueAtTime(1200, t + 0.15);
+    osc.connect(gain);
+    osc.start(t);
+    osc.stop(t + 0.36);
+    return true;
+  },
+};
