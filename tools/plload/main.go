@@ -1,0 +1,342 @@
+// Command plload measures PrintLab's engine and dashboard reads under load on
+// this machine (BENCHMARKS.md): it seeds a data dir with many jobs and events,
+// starts the built binary on it, and drives concurrent clients over loopback.
+//
+//	go run ./tools/plload -bin bin/printlab -jobs 100000 -events 1000000
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase"
+	"github.com/pocketbase/pocketbase/core"
+
+	"printlab/hooks/demo"
+	_ "printlab/pb_migrations"
+	"printlab/schema"
+)
+
+const password = "load-test-password"
+
+func main() {
+	bin := flag.String("bin", "bin/printlab", "the printlab binary to measure")
+	nJobs := flag.Int("jobs", 100000, "jobs to seed")
+	nEvents := flag.Int("events", 1000000, "events to seed")
+	dur := flag.Duration("duration", 10*time.Second, "how long each read scenario runs")
+	actions := flag.Int("actions", 2000, "approve and pickup requests per scenario")
+	keep := flag.String("dir", "", "seed into this dir and keep it (default: a temp dir, removed)")
+	flag.Parse()
+
+	dir := *keep
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "plload-"); err != nil {
+			log.Fatal(err)
+		}
+		defer os.RemoveAll(dir)
+	}
+	began := time.Now()
+	uploaded, completed, err := seed(dir, *nJobs, *nEvents)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("seeded %d jobs and %d events in %s\n", *nJobs, *nEvents, time.Since(began).Round(time.Millisecond))
+
+	url, stop := serve(*bin, dir)
+	defer stop()
+	ws := login(url, "workstations", demo.Workstation, password)
+	su := login(url, "_superusers", "load@example.com", password)
+	staff := firstStaff(url, ws)
+
+	fmt.Printf("\n%-52s %8s %8s %8s %9s\n", "scenario", "p50", "p95", "p99", "req/s")
+	approve := func(i int) (*http.Request, error) {
+		body := fmt.Sprintf(`{"staff":%q,"expected_status":"uploaded","grams":42.5,"hours":2.2}`, staff)
+		return post(url+"/api/printlab/jobs/"+uploaded[i]+"/approve", ws, body), nil
+	}
+	pickup := func(i int) (*http.Request, error) {
+		body := fmt.Sprintf(`{"staff":%q,"expected_status":"completed","grams":50,"reference":"R-%d","picked_up_by":"Student","accept_over_quote":true}`, staff, i)
+		return post(url+"/api/printlab/jobs/"+completed[i]+"/pickup", ws, body), nil
+	}
+	n := min(*actions, len(uploaded), len(completed))
+	report("approve, 8 concurrent clients", fixed(n, 8, approve))
+	report("pickup, 8 concurrent clients", fixed(n, 8, pickup))
+
+	list := func(token, query string) func(int) (*http.Request, error) {
+		return func(int) (*http.Request, error) {
+			req, err := http.NewRequest("GET", url+"/api/collections/jobs/records?"+query, nil)
+			req.Header.Set("Authorization", token)
+			return req, err
+		}
+	}
+	report("dashboard list (status, -created, 50, skipTotal), 50 cl", timed(*dur, 50,
+		list(ws, "filter=(status%3D'ready_to_print')&sort=-created&perPage=50&skipTotal=1")))
+	report("PocketBase plain list (20 of all, skipTotal), 50 cl", timed(*dur, 50,
+		list(su, "perPage=20&skipTotal=1")))
+}
+
+// seed creates the schema, demo staff and workstation, a superuser, and n jobs
+// with m events by direct inserts, and returns ids of uploaded and completed jobs.
+func seed(dir string, n, m int) (uploaded, completed []string, err error) {
+	app := pocketbase.NewWithConfig(pocketbase.Config{DefaultDataDir: dir, HideStartBanner: true})
+	if err := app.Bootstrap(); err != nil {
+		return nil, nil, err
+	}
+	if err := app.RunAllMigrations(); err != nil {
+		return nil, nil, err
+	}
+	if err := demo.Seed(app, password, io.Discard); err != nil {
+		return nil, nil, err
+	}
+	su, _ := app.FindCollectionByNameOrId(core.CollectionNameSuperusers)
+	admin := core.NewRecord(su)
+	admin.SetEmail("load@example.com")
+	admin.SetPassword(password)
+	if err := app.Save(admin); err != nil {
+		return nil, nil, err
+	}
+	mat, _ := app.FindFirstRecordByData(schema.Materials, "name", "PLA")
+	prn, _ := app.FindFirstRecordByData(schema.Printers, "name", "Prusa MK4S")
+	staff, _ := app.FindFirstRecordByData(schema.Staff, "name", "Sam Lee")
+
+	// Realistic mix: most jobs are finished; a few thousand are active.
+	mix := []struct {
+		st    schema.Status
+		share float64
+	}{
+		{schema.StatusUploaded, 0.05}, {schema.StatusPending, 0.03}, {schema.StatusReadyToPrint, 0.04},
+		{schema.StatusPrinting, 0.01}, {schema.StatusCompleted, 0.04}, {schema.StatusPickedUp, 0.5},
+		{schema.StatusRejected, 0.08}, {schema.StatusCancelled, 0.05}, {schema.StatusArchived, 0.2},
+	}
+	start := time.Now().Add(-2 * 365 * 24 * time.Hour)
+	ids := make([]string, n)
+	statuses := make([]schema.Status, n)
+	k := 0
+	for _, x := range mix {
+		for c := 0; c < int(x.share*float64(n)+0.5) && k < n; c++ {
+			statuses[k] = x.st
+			k++
+		}
+	}
+	for ; k < n; k++ {
+		statuses[k] = schema.StatusPickedUp
+	}
+	const batch = 5000
+	for from := 0; from < n; from += batch {
+		err := app.RunInTransaction(func(tx core.App) error {
+			for i := from; i < min(from+batch, n); i++ {
+				ids[i] = randomID()
+				at := start.Add(time.Duration(i) * (2 * 365 * 24 * time.Hour / time.Duration(n))).UTC().Format("2006-01-02 15:04:05.000Z")
+				_, err := tx.DB().Insert(schema.Jobs, dbx.Params{
+					"id": ids[i], "short_id": fmt.Sprintf("L%07d", i), "status": string(statuses[i]),
+					"first_name": "Load", "last_name": fmt.Sprintf("Student%d", i), "email": fmt.Sprintf("s%d@example.edu", i),
+					"discipline": "Engineering", "course": "ME 101", "method": "filament", "material": mat.Id,
+					"color": "True Red", "printer": prn.Id, "grams": 50, "hours": 2, "quote_cents": 500,
+					"display_name": fmt.Sprintf("LoadStudent%d_Filament_TrueRed_L%07d.stl", i, i),
+					"created": at, "updated": at, "status_changed": at, "model_stats": "{}", "print_estimate": "{}", "notes": "[]",
+				}).Execute()
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	for from := 0; from < m; from += batch {
+		err := app.RunInTransaction(func(tx core.App) error {
+			for e := from; e < min(from+batch, m); e++ {
+				j := e % n
+				at := time.Now().UTC().Format("2006-01-02 15:04:05.000Z")
+				_, err := tx.DB().Insert(schema.Events, dbx.Params{
+					"id": randomID(), "job": ids[j], "type": "note", "actor": "staff", "staff": staff.Id,
+					"from_status": string(statuses[j]), "to_status": string(statuses[j]), "details": `{"text":"load"}`,
+					"created": at, "updated": at,
+				}).Execute()
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	for i, st := range statuses {
+		switch st {
+		case schema.StatusUploaded:
+			uploaded = append(uploaded, ids[i])
+		case schema.StatusCompleted:
+			completed = append(completed, ids[i])
+		}
+	}
+	// Completed jobs need a live quote and a completion move for pickups.
+	if _, err := app.DB().NewQuery("UPDATE jobs SET last_action = 'complete', completed_at = created WHERE status = 'completed'").Execute(); err != nil {
+		return nil, nil, err
+	}
+	if _, err := app.DB().NewQuery("PRAGMA optimize").Execute(); err != nil {
+		return nil, nil, err
+	}
+	return uploaded, completed, app.ResetBootstrapState()
+}
+
+func randomID() string {
+	const a = "abcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, 15)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = a[int(b[i])%len(a)]
+	}
+	return string(b)
+}
+
+func serve(bin, dir string) (string, func()) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cmd := exec.Command(bin, "serve", "--http="+addr, "--dir="+dir)
+	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	if err := cmd.Start(); err != nil {
+		log.Fatal(err)
+	}
+	url := "http://" + addr
+	for i := 0; i < 400; i++ {
+		if r, err := http.Get(url + "/api/printlab/health"); err == nil && r.StatusCode == 200 {
+			r.Body.Close()
+			return url, func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() }
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	log.Fatal("server did not start")
+	return "", nil
+}
+
+func login(url, col, identity, pass string) string {
+	body, _ := json.Marshal(map[string]string{"identity": identity, "password": pass})
+	r, err := http.Post(url+"/api/collections/"+col+"/auth-with-password", "application/json", bytes.NewReader(body))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer r.Body.Close()
+	var out struct{ Token string }
+	if err := json.NewDecoder(r.Body).Decode(&out); err != nil || out.Token == "" {
+		log.Fatalf("login %s: %d %v", col, r.StatusCode, err)
+	}
+	return out.Token
+}
+
+func firstStaff(url, token string) string {
+	req, _ := http.NewRequest("GET", url+"/api/collections/staff/records?filter=(active%3Dtrue)&perPage=1", nil)
+	req.Header.Set("Authorization", token)
+	r, err := http.DefaultClient.Do(req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer r.Body.Close()
+	var out struct{ Items []struct{ ID string } }
+	_ = json.NewDecoder(r.Body).Decode(&out)
+	if len(out.Items) == 0 {
+		log.Fatal("no staff")
+	}
+	return out.Items[0].ID
+}
+
+func post(url, token, body string) *http.Request {
+	req, _ := http.NewRequest("POST", url, bytes.NewBufferString(body))
+	req.Header.Set("Authorization", token)
+	req.Header.Set("Content-Type", "application/json")
+	return req
+}
+
+var client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 200}, Timeout: 30 * time.Second}
+
+type result struct {
+	lat     []time.Duration
+	elapsed time.Duration
+	errors  int64
+}
+
+// fixed sends requests 0..n-1 from conc workers.
+func fixed(n, conc int, mk func(int) (*http.Request, error)) result {
+	var next atomic.Int64
+	return drive(conc, func() (int, bool) { i := int(next.Add(1) - 1); return i, i < n }, mk)
+}
+
+// timed sends requests from conc workers for d.
+func timed(d time.Duration, conc int, mk func(int) (*http.Request, error)) result {
+	end := time.Now().Add(d)
+	return drive(conc, func() (int, bool) { return 0, time.Now().Before(end) }, mk)
+}
+
+func drive(conc int, next func() (int, bool), mk func(int) (*http.Request, error)) result {
+	var mu sync.Mutex
+	var res result
+	var wg sync.WaitGroup
+	began := time.Now()
+	for w := 0; w < conc; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var local []time.Duration
+			for {
+				i, ok := next()
+				if !ok {
+					break
+				}
+				req, _ := mk(i)
+				t := time.Now()
+				r, err := client.Do(req)
+				if err == nil {
+					_, _ = io.Copy(io.Discard, r.Body)
+					r.Body.Close()
+				}
+				local = append(local, time.Since(t))
+				if err != nil || r.StatusCode != 200 {
+					atomic.AddInt64(&res.errors, 1)
+				}
+			}
+			mu.Lock()
+			res.lat = append(res.lat, local...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	res.elapsed = time.Since(began)
+	return res
+}
+
+func report(name string, r result) {
+	slices.Sort(r.lat)
+	pct := func(p float64) string {
+		if len(r.lat) == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.1fms", float64(r.lat[int(p*float64(len(r.lat)-1))].Microseconds())/1000)
+	}
+	fmt.Printf("%-52s %8s %8s %8s %9.0f", name, pct(0.5), pct(0.95), pct(0.99), float64(len(r.lat))/r.elapsed.Seconds())
+	if r.errors > 0 {
+		fmt.Printf("  (%d non-200)", r.errors)
+	}
+	fmt.Println()
+}
+
