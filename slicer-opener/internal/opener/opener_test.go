@@ -1,6 +1,7 @@
 package opener
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -72,7 +73,7 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(r.URL.Path, "/dl/"+token+"/"):
 		f.dlPaths = append(f.dlPaths, r.URL.Path)
 		w.Header().Set("Content-Type", "application/octet-stream")
-		http.ServeContent(w, r, "", time.Time{}, strings.NewReader(string(f.body)))
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(f.body))
 	default:
 		http.NotFound(w, r)
 	}
