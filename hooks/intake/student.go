@@ -11,22 +11,79 @@ import (
 
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/filesystem"
 
 	"printlab/hooks/jobs"
+	"printlab/schema"
 )
 
-// Register binds the public routes.
+// Register binds the public routes and the hooks that keep the student's side
+// current: thumbnails and job.json sidecars after commit, and the live status
+// topic.
 func Register(app core.App) {
+	after := newAfterwork()
+	sub := &submitter{accepted: newWindow(time.Hour), attempts: newWindow(time.Hour), after: after, now: time.Now}
+	res := &resender{perIP: newWindow(time.Hour), now: time.Now}
+
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		g := se.Router.Group("/api/printlab")
 		// Successful calls carry private keys in their URLs: keep them out of the logs.
 		g.Bind(apis.SkipSuccessActivityLog())
+		g.GET("/catalog", catalog)
+		g.POST("/submit", sub.submit).Bind(submitBodyLimit())
 		g.GET("/status/{id}", status)
+		g.GET("/status/{id}/thumbnail", thumbnail)
 		g.POST("/status/{id}/cancel", cancel)
+		// Registered before /confirm/{token} for clarity; the mux prefers the literal anyway.
+		g.POST("/confirm/resend", res.resend)
 		g.GET("/confirm/{token}", confirmView)
 		g.POST("/confirm/{token}", confirm)
 		return se.Next()
 	})
+
+	// Stored model files carry the job's standard name (SPEC §4), which exists
+	// only once jobs.Submit has drawn the short id inside its transaction.
+	app.OnRecordCreate(schema.Jobs).BindFunc(func(e *core.RecordEvent) error {
+		if f, ok := e.Record.GetRaw("model").(*filesystem.File); ok && e.Record.GetString("display_name") != "" {
+			f.Name = e.Record.GetString("display_name")
+		}
+		return e.Next()
+	})
+	app.OnRecordAfterCreateSuccess(schema.Jobs).BindFunc(func(e *core.RecordEvent) error {
+		after.sidecar(e.App, e.Record.Id)
+		return e.Next()
+	})
+	app.OnRecordAfterUpdateSuccess(schema.Jobs).BindFunc(func(e *core.RecordEvent) error {
+		after.sidecar(e.App, e.Record.Id)
+		pushStatus(e.App, e.Record)
+		return e.Next()
+	})
+	app.OnRealtimeSubscribeRequest().BindFunc(authorizeStatusTopics)
+	app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
+		after.close(e.App)
+		return e.Next()
+	})
+}
+
+// thumbnail serves the job's PNG thumbnail to the holder of its status key.
+func thumbnail(e *core.RequestEvent) error {
+	job, ferr := jobs.FindForStudent(e.App, e.Request.PathValue("id"), e.Request.URL.Query().Get("key"))
+	if ferr != nil {
+		return jobs.Respond(e, ferr)
+	}
+	name := job.GetString("thumbnail")
+	if name == "" {
+		return jobs.Respond(e, &jobs.Error{Status: http.StatusNotFound, Code: "no_thumbnail",
+			Message: "The preview picture is not ready yet."})
+	}
+	fsys, err := e.App.NewFilesystem()
+	if err != nil {
+		return jobs.Respond(e, err)
+	}
+	defer fsys.Close()
+	// Private to the key holder: browsers may cache it, shared caches may not.
+	e.Response.Header().Set("Cache-Control", "private, max-age=3600")
+	return fsys.Serve(e.Response, e.Request, job.BaseFilesPath()+"/"+name, name)
 }
 
 func status(e *core.RequestEvent) error {

@@ -1,10 +1,13 @@
 package jobs
 
 import (
+	"fmt"
+	"math"
 	"time"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
 
 	"printlab/schema"
 )
@@ -54,6 +57,11 @@ func PublicView(app core.App, job *core.Record, now time.Time) (map[string]any, 
 	q["picked_up_at"] = timeOrNil(job, "picked_up_at")
 	q["final_cents"] = job.GetInt("final_cents")
 	q["has_thumbnail"] = job.GetString("thumbnail") != ""
+	pos, wait, err := queuePlace(app, job, now)
+	if err != nil {
+		return nil, err
+	}
+	q["queue_position"], q["wait_estimate"] = pos, wait
 	if status == schema.StatusCompleted {
 		q["pickup"] = map[string]any{"location": lab.PickupLocation, "hours": lab.PickupHours,
 			"payment_methods": lab.PaymentMethods, "keep_days": lab.PickupKeepDays}
@@ -85,6 +93,69 @@ func PublicView(app core.App, job *core.Record, now time.Time) (map[string]any, 
 	}
 	q["timeline"] = timeline
 	return q, nil
+}
+
+// throughputDays is the window of recent work the wait estimate is based on.
+const throughputDays = 14
+
+// queuePlace is the job's place in the queue it waits in, and a rough wait in
+// plain words (SPEC §5): for a job in review, the review queue ordered by
+// submission; for a confirmed job, the print queue ordered by confirmation.
+// Other statuses wait in no queue (nil, ""). The wait is the place divided by
+// the jobs completed per day over the last two weeks.
+func queuePlace(app core.App, job *core.Record, now time.Time) (any, string, error) {
+	var field string
+	switch schema.Status(job.GetString("status")) {
+	case schema.StatusUploaded:
+		field = "created"
+	case schema.StatusReadyToPrint:
+		field = "confirmed_at"
+	default:
+		return nil, "", nil
+	}
+	var row struct {
+		N int `db:"n"`
+	}
+	at := job.GetDateTime(field).String()
+	err := app.DB().Select("count(*) as n").From(schema.Jobs).
+		Where(dbx.HashExp{"status": job.GetString("status")}).
+		AndWhere(dbx.NewExp("(["+field+"] < {:at} OR (["+field+"] = {:at} AND id < {:id}))", dbx.Params{"at": at, "id": job.Id})).
+		One(&row)
+	if err != nil {
+		return nil, "", err
+	}
+	pos := row.N + 1
+	var done struct {
+		N int `db:"n"`
+	}
+	since := types.NowDateTime().Add(-throughputDays * 24 * time.Hour)
+	if !now.IsZero() {
+		since, _ = types.ParseDateTime(now.Add(-throughputDays * 24 * time.Hour))
+	}
+	if err := app.DB().Select("count(*) as n").From(schema.Jobs).
+		Where(dbx.NewExp("completed_at >= {:since} AND completed_at != ''", dbx.Params{"since": since.String()})).
+		One(&done); err != nil {
+		return nil, "", err
+	}
+	return pos, waitWords(pos, float64(done.N)/throughputDays), nil
+}
+
+// waitWords turns a queue place and a daily rate into a sentence for a student.
+func waitWords(pos int, perDay float64) string {
+	if perDay <= 0 {
+		return "We can't estimate the wait yet; we work through requests in the order they arrive."
+	}
+	days := float64(pos) / perDay
+	switch {
+	case days <= 1:
+		return "Likely within a day or so."
+	case days <= 2.5:
+		return "Likely within about two days."
+	case days <= 10:
+		return fmt.Sprintf("Roughly %d days, based on how many prints we finished in the last two weeks.", int(math.Ceil(days)))
+	default:
+		return fmt.Sprintf("Roughly %d weeks, based on how many prints we finished in the last two weeks.", int(math.Ceil(days/7)))
+	}
 }
 
 // QuoteView is the job as the confirm page shows it.

@@ -1,0 +1,198 @@
+package intake
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/filesystem"
+
+	"printlab/model3d"
+	"printlab/schema"
+)
+
+// SidecarName is the file beside a job's files that holds its data and history
+// (SPEC §4), so that the storage folder alone is enough to rebuild the job.
+const SidecarName = "job.json"
+
+// ThumbSize is the edge of the rendered thumbnail in pixels.
+const ThumbSize = 512
+
+// sidecarDelay gathers the job save and the event rows of one transition (and
+// bursts of transitions) into one rewrite.
+const sidecarDelay = 150 * time.Millisecond
+
+// afterwork runs what happens after a commit, off the request and outside any
+// transaction: thumbnails and sidecars. Terminate waits for it to finish.
+type afterwork struct {
+	mu      sync.Mutex
+	pending map[string]*time.Timer // job id → scheduled sidecar rewrite
+	closed  bool
+	wg      sync.WaitGroup
+}
+
+func newAfterwork() *afterwork { return &afterwork{pending: map[string]*time.Timer{}} }
+
+// run starts fn in the background unless the app is shutting down.
+func (a *afterwork) run(fn func()) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return
+	}
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		fn()
+	}()
+}
+
+// close stops accepting work, runs pending sidecar rewrites now and waits.
+func (a *afterwork) close(app core.App) {
+	a.mu.Lock()
+	a.closed = true
+	ids := make([]string, 0, len(a.pending))
+	for id, t := range a.pending {
+		if t.Stop() {
+			ids = append(ids, id)
+		}
+	}
+	a.pending = map[string]*time.Timer{}
+	a.mu.Unlock()
+	a.wg.Wait()
+	for _, id := range ids {
+		writeSidecarLogged(app, id)
+	}
+}
+
+// thumbnail renders the job's thumbnail from the parsed mesh and stores it in
+// the job's thumbnail field (which rewrites the sidecar and tells the status
+// page through the update hooks).
+func (a *afterwork) thumbnail(app core.App, jobID string, mesh *model3d.Mesh) {
+	if mesh == nil {
+		return
+	}
+	a.run(func() {
+		if err := storeThumbnail(app, jobID, mesh); err != nil {
+			app.Logger().Error("printlab: thumbnail", "job", jobID, "error", err)
+		}
+	})
+}
+
+func storeThumbnail(app core.App, jobID string, mesh *model3d.Mesh) error {
+	var buf bytes.Buffer
+	if err := model3d.Thumbnail(&buf, mesh, ThumbSize); err != nil {
+		return err
+	}
+	// Reload and save inside one (immediate) transaction, so a staff action
+	// committed meanwhile is not overwritten by this record's older copy.
+	return app.RunInTransaction(func(tx core.App) error {
+		job, err := tx.FindRecordById(schema.Jobs, jobID)
+		if err != nil {
+			return err
+		}
+		name := strings.TrimSuffix(job.GetString("display_name"), extOf(job.GetString("display_name"))) + "_thumb.png"
+		f, err := filesystem.NewFileFromBytes(buf.Bytes(), name)
+		if err != nil {
+			return err
+		}
+		f.Name = name
+		job.Set("thumbnail", f)
+		return tx.Save(job)
+	})
+}
+
+func extOf(name string) string {
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		return name[i:]
+	}
+	return ""
+}
+
+// sidecar schedules a rewrite of the job's job.json; rewrites within
+// sidecarDelay of each other collapse into one.
+func (a *afterwork) sidecar(app core.App, jobID string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return
+	}
+	if t, ok := a.pending[jobID]; ok {
+		t.Reset(sidecarDelay)
+		return
+	}
+	a.pending[jobID] = time.AfterFunc(sidecarDelay, func() {
+		a.mu.Lock()
+		delete(a.pending, jobID)
+		if a.closed {
+			a.mu.Unlock()
+			return
+		}
+		a.wg.Add(1)
+		a.mu.Unlock()
+		defer a.wg.Done()
+		writeSidecarLogged(app, jobID)
+	})
+}
+
+func writeSidecarLogged(app core.App, jobID string) {
+	if err := WriteSidecar(app, jobID); err != nil {
+		app.Logger().Error("printlab: job.json sidecar", "job", jobID, "error", err)
+	}
+}
+
+// secretDetails are event details that must not leave the database.
+var secretDetails = []string{"token_hash", "key", "token"}
+
+// Sidecar returns the job.json content for a job: its fields (hidden ones, the
+// link secrets, left out) and its events in order.
+func Sidecar(app core.App, jobID string) ([]byte, error) {
+	job, err := app.FindRecordById(schema.Jobs, jobID)
+	if err != nil {
+		return nil, err
+	}
+	evs, err := app.FindRecordsByFilter(schema.Events, "job = {:job}", "created", 0, 0, dbx.Params{"job": jobID})
+	if err != nil {
+		return nil, err
+	}
+	events := make([]map[string]any, 0, len(evs))
+	for _, ev := range evs {
+		m := ev.PublicExport()
+		var details map[string]any
+		if ev.UnmarshalJSONField("details", &details) == nil && details != nil {
+			for _, k := range secretDetails {
+				delete(details, k)
+			}
+			m["details"] = details
+		}
+		events = append(events, m)
+	}
+	return json.MarshalIndent(map[string]any{
+		"format":  "printlab-job/1",
+		"written": time.Now().UTC(),
+		"job":     job.PublicExport(),
+		"events":  events,
+	}, "", "  ")
+}
+
+// WriteSidecar (re)writes a job's job.json beside its files.
+func WriteSidecar(app core.App, jobID string) error {
+	b, err := Sidecar(app, jobID)
+	if err != nil {
+		return err
+	}
+	col, err := app.FindCachedCollectionByNameOrId(schema.Jobs)
+	if err != nil {
+		return err
+	}
+	fsys, err := app.NewFilesystem()
+	if err != nil {
+		return err
+	}
+	defer fsys.Close()
+	return fsys.Upload(b, col.Id+"/"+jobID+"/"+SidecarName)
+}

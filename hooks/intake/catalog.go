@@ -1,0 +1,62 @@
+package intake
+
+import (
+	"net/http"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"printlab/hooks/jobs"
+	"printlab/hooks/settings"
+	"printlab/schema"
+)
+
+// catalog handles GET /api/printlab/catalog: what the submit page needs and
+// nothing else (no inactive entries, no staff data, no other settings).
+func catalog(e *core.RequestEvent) error {
+	lab, err := settings.Load(e.App)
+	if err != nil {
+		return jobs.Respond(e, err)
+	}
+	printers, err := e.App.FindRecordsByFilter(schema.Printers, "active = true", "sort,name", 0, 0)
+	if err != nil {
+		return jobs.Respond(e, err)
+	}
+	materials, err := e.App.FindRecordsByFilter(schema.Materials, "active = true", "sort,name", 0, 0)
+	if err != nil {
+		return jobs.Respond(e, err)
+	}
+	ps := make([]map[string]any, 0, len(printers))
+	for _, p := range printers {
+		ps = append(ps, map[string]any{
+			"id": p.Id, "name": p.GetString("name"), "method": p.GetString("method"),
+			"description": p.GetString("description"),
+			"build_mm":    [3]float64{p.GetFloat("build_x"), p.GetFloat("build_y"), p.GetFloat("build_z")},
+		})
+	}
+	ms := make([]map[string]any, 0, len(materials))
+	for _, m := range materials {
+		colors := []string{}
+		_ = m.UnmarshalJSONField("colors", &colors)
+		ms = append(ms, map[string]any{
+			"id": m.Id, "name": m.GetString("name"), "method": m.GetString("method"),
+			"description": m.GetString("description"), "cents_per_gram": m.GetInt("cents_per_gram"),
+			"density": m.GetFloat("density"), "colors": colors,
+		})
+	}
+	disciplines := lab.Disciplines
+	if disciplines == nil {
+		disciplines = []string{}
+	}
+	// The catalog changes rarely; a minute of caching spares the database on busy days.
+	e.Response.Header().Set("Cache-Control", "public, max-age=60")
+	return e.JSON(http.StatusOK, map[string]any{
+		"lab_name":         lab.LabName,
+		"notice_html":      lab.NoticeHTML,
+		"min_charge_cents": lab.MinChargeCents,
+		"max_upload_mb":    lab.MaxUploadMB,
+		"estimate_fill":    lab.EstimateFill,
+		"disciplines":      disciplines,
+		"printers":         ps,
+		"materials":        ms,
+	})
+}

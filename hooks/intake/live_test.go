@@ -1,0 +1,154 @@
+package intake_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/subscriptions"
+
+	"printlab/hooks/intake"
+	"printlab/hooks/jobs"
+	"printlab/internal/testapp"
+	"printlab/schema"
+)
+
+// topic is the status topic as the JS SDK sends it, with the key as an option.
+func topic(id, key string) string {
+	opts, _ := json.Marshal(map[string]any{"query": map[string]string{"key": key}})
+	return intake.StatusTopicPrefix + id + "?options=" + url.QueryEscape(string(opts))
+}
+
+func TestStatusTopicNeedsTheKeyAndCarriesOnlyPublicFields(t *testing.T) {
+	app, id, key, _ := studentApp(t)
+	defer app.Cleanup()
+	client := subscriptions.NewDefaultClient()
+	app.SubscriptionsBroker().Register(client)
+
+	subscribe := func(subs ...string) int {
+		b, _ := json.Marshal(map[string]any{"clientId": client.Id(), "subscriptions": subs})
+		return postJSON(t, app, "/api/realtime", string(b)).Code
+	}
+	if c := subscribe(topic(id, key+"x")); c != http.StatusForbidden {
+		t.Errorf("wrong key: %d", c)
+	}
+	if c := subscribe(intake.StatusTopicPrefix + id); c != http.StatusForbidden {
+		t.Errorf("no key: %d", c)
+	}
+	good := topic(id, key)
+	// A guest may name the record topics, but the jobs rules deliver nothing on them.
+	if c := subscribe(good, "jobs/"+id, "jobs/*"); c != http.StatusNoContent {
+		t.Fatalf("right key: %d", c)
+	}
+
+	// A staff action reaches the page, with public fields only.
+	fx := testapp.LoadFixtures(t, app)
+	if _, err := jobs.Do(app, jobs.Request{JobID: id, Action: jobs.ActionConfirm, Expected: schema.StatusPending,
+		By:    jobs.Actor{Kind: jobs.ByStaff, StaffID: fx.Staff.Id, WorkstationID: fx.Workstation.Id},
+		Input: jobs.Input{Reason: "student phoned"}}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case m := <-client.Channel():
+		if m.Name != good {
+			t.Errorf("message name %q", m.Name)
+		}
+		body := string(m.Data)
+		if !strings.Contains(body, `"status":"ready_to_print"`) || !strings.Contains(body, `"queue_position":1`) {
+			t.Errorf("payload %s", body)
+		}
+		for _, secret := range []string{"jane@student.example.edu", "STAFF-ONLY-NOTE", "Sam Lee", "Front Desk", "student phoned", "token_hash", "salt"} {
+			if strings.Contains(body, secret) {
+				t.Errorf("the live payload carries %q", secret)
+			}
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("no live message after a staff action")
+	}
+	select {
+	case m := <-client.Channel():
+		t.Errorf("a guest received %q: %s", m.Name, m.Data)
+	case <-time.After(300 * time.Millisecond):
+	}
+}
+
+func TestResendAlwaysAcceptedSendsOnlyOnMatch(t *testing.T) {
+	app, id, _, oldToken := studentApp(t)
+	defer app.Cleanup()
+	job, _ := app.FindRecordById(schema.Jobs, id)
+	confirms := func() int {
+		n, _ := app.CountRecords(schema.Emails, dbx.HashExp{"job": id, "kind": "confirm"})
+		return int(n)
+	}
+	before := confirms()
+	for _, body := range []string{
+		`{"short_id":"STUD01","email":"someone@else.edu"}`,
+		`{"short_id":"NOSUCH","email":"jane@student.example.edu"}`,
+		`{}`,
+	} {
+		r := postJSON(t, app, "/api/printlab/confirm/resend", body)
+		if r.Code != http.StatusAccepted || !strings.Contains(r.Body.String(), "If the request number and email match") {
+			t.Errorf("%s: %d %s", body, r.Code, r.Body)
+		}
+	}
+	if confirms() != before {
+		t.Fatal("a mismatch sent an email")
+	}
+	r := postJSON(t, app, "/api/printlab/confirm/resend", `{"short_id":"stud01","email":"Jane@Student.example.edu"}`)
+	if r.Code != http.StatusAccepted || confirms() != before+1 {
+		t.Fatalf("match: %d, confirms %d", r.Code, confirms())
+	}
+	// The old link is dead and says why; the new one is in the outbox and works.
+	if _, lerr := jobs.LookupConfirm(app, oldToken, time.Now()); lerr == nil || lerr.Code != "replaced" {
+		t.Errorf("old link: %v", lerr)
+	}
+	mail, _ := app.FindFirstRecordByFilter(schema.Emails, "job = {:j} && kind = 'confirm'", dbx.Params{"j": id})
+	rows, _ := app.FindRecordsByFilter(schema.Emails, "job = {:j} && kind = 'confirm'", "-created", 1, 0, dbx.Params{"j": id})
+	if len(rows) > 0 {
+		mail = rows[0]
+	}
+	token := strings.TrimSpace(between(mail.GetString("text"), "/confirm/#", "\n"))
+	if _, lerr := jobs.LookupConfirm(app, token, time.Now()); lerr != nil {
+		t.Errorf("new link: %v", lerr)
+	}
+	ev, err := app.FindFirstRecordByFilter(schema.Events, "job = {:j} && type = 'requote'", dbx.Params{"j": job.Id})
+	if err != nil || ev.GetString("actor") != "student" {
+		t.Errorf("requote event: %v", err)
+	}
+	// The lab's per-job limit (3 per hour by default) counts the approval's email.
+	for i := 0; i < 3; i++ {
+		postJSON(t, app, "/api/printlab/confirm/resend", `{"short_id":"STUD01","email":"jane@student.example.edu"}`)
+	}
+	if confirms() != 3 {
+		t.Errorf("confirm emails after the limit: %d, want 3", confirms())
+	}
+}
+
+func TestQueuePositionAndWait(t *testing.T) {
+	app, id, key, _ := studentApp(t)
+	defer app.Cleanup()
+	r := get(t, app, "/api/printlab/status/"+id+"?key="+key)
+	if !strings.Contains(r.Body.String(), `"queue_position":null`) {
+		t.Errorf("a pending job waits in no queue: %s", r.Body)
+	}
+	if _, err := jobs.ConfirmByToken(app, strings.TrimSpace(between(firstConfirm(t, app, id), "/confirm/#", "\n")), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	r = get(t, app, "/api/printlab/status/"+id+"?key="+key)
+	if !strings.Contains(r.Body.String(), `"queue_position":1`) || !strings.Contains(r.Body.String(), "estimate the wait") {
+		t.Errorf("ready to print: %s", r.Body)
+	}
+}
+
+func firstConfirm(tb testing.TB, app core.App, id string) string {
+	rows, err := app.FindRecordsByFilter(schema.Emails, "job = {:j} && kind = 'confirm'", "created", 1, 0, dbx.Params{"j": id})
+	if err != nil || len(rows) == 0 {
+		tb.Fatal("no confirm email", err)
+	}
+	return rows[0].GetString("text")
+}
