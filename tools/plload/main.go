@@ -147,7 +147,7 @@ func seed(dir string, n, m int) (uploaded, completed []string, err error) {
 					"discipline": "Engineering", "course": "ME 101", "method": "filament", "material": mat.Id,
 					"color": "True Red", "printer": prn.Id, "grams": 50, "hours": 2, "quote_cents": 500,
 					"display_name": fmt.Sprintf("LoadStudent%d_Filament_TrueRed_L%07d.stl", i, i),
-					"created": at, "updated": at, "status_changed": at, "model_stats": "{}", "print_estimate": "{}", "notes": "[]",
+					"created":      at, "updated": at, "status_changed": at, "model_stats": "{}", "print_estimate": "{}", "notes": "[]",
 				}).Execute()
 				if err != nil {
 					return err
@@ -339,4 +339,3 @@ func report(name string, r result) {
 	}
 	fmt.Println()
 }
-
