@@ -159,9 +159,8 @@ func (r *Result) add(o Result) {
 
 // Drain delivers every row that is due at now, pass after pass, until none is
 // left or the SMTP server stops answering (then the remaining rows wait for
-// their retry time). Each pass takes only the oldest queued row of each job,
-// which keeps one job's emails in order while different jobs go out in
-// parallel.
+// their retry time). One job's emails go out one after another in the order
+// they were queued, on one connection; different jobs go out in parallel.
 func (w *Worker) Drain(ctx context.Context, now time.Time) (Result, error) {
 	w.drainMu.Lock()
 	defer w.drainMu.Unlock()
@@ -183,15 +182,16 @@ func (w *Worker) Drain(ctx context.Context, now time.Time) (Result, error) {
 	return total, nil
 }
 
-// due selects queued rows whose time has come and that no older queued row of
-// the same job is waiting in front of. rowid is SQLite's insertion order, finer
-// than the millisecond `created` stamp of rows written in one transaction.
+// due selects queued rows whose time has come and that no older row of the
+// same job waiting for a retry is in front of. rowid is SQLite's insertion
+// order, finer than the millisecond `created` stamp of rows written in one
+// transaction; ordering by it puts every job's due rows in sequence.
 func (w *Worker) due(now time.Time) ([]*core.Record, error) {
 	var rows []*core.Record
 	err := w.app.RecordQuery(schema.Emails).
 		AndWhere(dbx.NewExp(`state = {:queued} AND (next_attempt = '' OR next_attempt <= {:now})
 			AND NOT EXISTS (SELECT 1 FROM emails p WHERE emails.job != '' AND p.job = emails.job
-				AND p.state = {:queued} AND p.rowid < emails.rowid)`,
+				AND p.state = {:queued} AND p.rowid < emails.rowid AND p.next_attempt > {:now})`,
 			dbx.Params{"queued": schema.EmailQueued, "now": dateTime(now).String()})).
 		OrderBy("rowid").
 		Limit(int64(w.opts.BatchSize)).
@@ -199,27 +199,39 @@ func (w *Worker) due(now time.Time) ([]*core.Record, error) {
 	return rows, err
 }
 
+// outcome is what happened to one row in a pass; err nil means delivered.
+type outcome struct {
+	row   *core.Record
+	state string // schema.EmailSent or schema.EmailFile when delivered
+	err   error
+}
+
 // pass delivers rows and marks each one. It returns the connection error that
 // ended it early, if any; rows it did not get to are marked for retry with
 // that error, because the server was unreachable for them too.
+//
+// Senders hand their outcomes to one marker, which writes whatever has piled
+// up in one short transaction: a single write per message would make the
+// database, not SMTP, the limit when a backlog drains.
 func (w *Worker) pass(ctx context.Context, rows []*core.Record, now time.Time) (Result, error) {
 	from, replyTo := w.sender()
 	cfg, useSMTP := smtpFromSettings(w.app)
+
+	outcomes := make(chan outcome, len(rows))
+	marked := make(chan Result)
+	go w.marker(outcomes, now, marked)
+
 	if !useSMTP {
-		var res Result
 		for _, row := range rows {
-			if err := w.writeFile(row, from, replyTo); err != nil {
-				w.retry(row, now, err, &res)
-				continue
-			}
-			w.mark(row, schema.EmailFile, now, &res)
+			err := w.writeFile(row, from, replyTo)
+			outcomes <- outcome{row: row, state: schema.EmailFile, err: err}
 		}
-		return res, nil
+		close(outcomes)
+		return <-marked, nil
 	}
 
 	var (
 		mu     sync.Mutex
-		res    Result
 		broken error
 	)
 	passCtx, cancel := context.WithCancel(ctx)
@@ -238,9 +250,11 @@ func (w *Worker) pass(ctx context.Context, rows []*core.Record, now time.Time) (
 		return broken
 	}
 
-	feed := make(chan *core.Record)
+	// One job's rows go to one sender, in order; different jobs in parallel.
+	feed := make(chan []*core.Record)
 	var wg sync.WaitGroup
-	for range min(w.opts.Senders, len(rows)) {
+	groups := byJob(rows)
+	for range min(w.opts.Senders, len(groups)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -250,48 +264,142 @@ func (w *Worker) pass(ctx context.Context, rows []*core.Record, now time.Time) (
 					conn.close()
 				}
 			}()
-			for row := range feed {
-				var local Result
-				switch {
-				case brokenErr() != nil:
-					w.retry(row, now, brokenErr(), &local)
-				case passCtx.Err() != nil:
-					// Shutting down: the row was not tried, so it keeps its attempt.
-				default:
+			for group := range feed {
+				for i, row := range group {
+					if err := brokenErr(); err != nil {
+						for _, r := range group[i:] {
+							outcomes <- outcome{row: r, err: err}
+						}
+						break
+					}
+					if passCtx.Err() != nil {
+						break // shutting down: untried rows keep their attempts
+					}
 					if conn == nil {
 						c, err := dialSMTP(passCtx, cfg, w.opts.AttemptTimeout)
 						if err != nil {
 							breakPass(err)
-							w.retry(row, now, err, &local)
+							for _, r := range group[i:] {
+								outcomes <- outcome{row: r, err: err}
+							}
 							break
 						}
 						conn = c
 					}
 					err := conn.send(passCtx, envelopeFor(row, from, replyTo))
+					outcomes <- outcome{row: row, state: schema.EmailSent, err: err}
 					var ce connError
 					if errors.As(err, &ce) {
 						conn.raw.Close()
 						conn = nil
 						breakPass(err)
+						continue // the rest of the group is marked for retry above
 					}
 					if err != nil {
-						w.retry(row, now, err, &local)
+						// The server refused this one; the job's later emails
+						// wait behind its retry.
 						break
 					}
-					w.mark(row, schema.EmailSent, now, &local)
 				}
-				mu.Lock()
-				res.add(local)
-				mu.Unlock()
 			}
 		}()
 	}
-	for _, row := range rows {
-		feed <- row
+	for _, g := range groups {
+		feed <- g
 	}
 	close(feed)
 	wg.Wait()
-	return res, broken
+	close(outcomes)
+	return <-marked, brokenErr()
+}
+
+// byJob splits rows (in rowid order) into per-job sequences, in the order of
+// each job's first row; rows without a job stand alone.
+func byJob(rows []*core.Record) [][]*core.Record {
+	var groups [][]*core.Record
+	index := map[string]int{}
+	for _, r := range rows {
+		job := r.GetString("job")
+		if i, ok := index[job]; ok && job != "" {
+			groups[i] = append(groups[i], r)
+			continue
+		}
+		index[job] = len(groups)
+		groups = append(groups, []*core.Record{r})
+	}
+	return groups
+}
+
+// marker records outcomes as they come, batching what is waiting into one
+// transaction, and reports the totals when outcomes is closed.
+func (w *Worker) marker(outcomes <-chan outcome, now time.Time, done chan<- Result) {
+	var res Result
+	for first := range outcomes {
+		batch := []outcome{first}
+	more:
+		for len(batch) < 200 {
+			select {
+			case o, ok := <-outcomes:
+				if !ok {
+					break more
+				}
+				batch = append(batch, o)
+			default:
+				break more
+			}
+		}
+		var local Result
+		err := w.app.RunInTransaction(func(tx core.App) error {
+			local = Result{}
+			for _, o := range batch {
+				if err := w.apply(tx, o, now, &local); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			// The messages went out but their rows still say queued: they
+			// will go out again under the same Message-ID (at-least-once).
+			w.app.Logger().Error("mail: recording delivery results", "emails", len(batch), "error", err)
+			continue
+		}
+		res.add(local)
+	}
+	done <- res
+}
+
+// apply writes one outcome: delivered, retry later, or failed for good.
+func (w *Worker) apply(tx core.App, o outcome, now time.Time, res *Result) error {
+	row := o.row
+	attempts := row.GetInt("attempts") + 1
+	row.Set("attempts", attempts)
+	if o.err == nil {
+		row.Set("state", o.state)
+		row.Set("sent_at", dateTime(now))
+		row.Set("last_error", "")
+		if o.state == schema.EmailFile {
+			res.Filed++
+		} else {
+			res.Sent++
+		}
+		return tx.Save(row)
+	}
+	msg := o.err.Error()
+	if len(msg) > 1900 {
+		msg = msg[:1900]
+	}
+	row.Set("last_error", msg)
+	if attempts > len(w.opts.Backoff) {
+		row.Set("state", schema.EmailFailed)
+		res.Failed++
+		w.app.Logger().Error("mail: giving up on an email", "email", row.Id, "job", row.GetString("job"),
+			"kind", row.GetString("kind"), "attempts", attempts, "error", msg)
+	} else {
+		row.Set("next_attempt", dateTime(now.Add(w.opts.Backoff[attempts-1])))
+		res.Retried++
+	}
+	return tx.Save(row)
 }
 
 // sender is the From address from PocketBase's mail settings and the lab's
@@ -346,46 +454,4 @@ func (w *Worker) writeFile(row *core.Record, from mail.Address, replyTo string) 
 		return err
 	}
 	return os.Rename(tmp.Name(), filepath.Join(dir, name))
-}
-
-// mark records a delivery (sent, or saved as a file).
-func (w *Worker) mark(row *core.Record, state string, now time.Time, res *Result) {
-	row.Set("state", state)
-	row.Set("sent_at", dateTime(now))
-	row.Set("attempts", row.GetInt("attempts")+1)
-	row.Set("last_error", "")
-	if err := w.app.Save(row); err != nil {
-		// The message went out but the row still says queued: it will go out
-		// again under the same Message-ID (at-least-once).
-		w.app.Logger().Error("mail: marking an email delivered", "email", row.Id, "error", err)
-		return
-	}
-	if state == schema.EmailFile {
-		res.Filed++
-	} else {
-		res.Sent++
-	}
-}
-
-// retry schedules the next attempt, or gives up after the last one.
-func (w *Worker) retry(row *core.Record, now time.Time, cause error, res *Result) {
-	attempts := row.GetInt("attempts") + 1
-	row.Set("attempts", attempts)
-	msg := cause.Error()
-	if len(msg) > 1900 {
-		msg = msg[:1900]
-	}
-	row.Set("last_error", msg)
-	if attempts > len(w.opts.Backoff) {
-		row.Set("state", schema.EmailFailed)
-		res.Failed++
-		w.app.Logger().Error("mail: giving up on an email", "email", row.Id, "job", row.GetString("job"),
-			"kind", row.GetString("kind"), "attempts", attempts, "error", msg)
-	} else {
-		row.Set("next_attempt", dateTime(now.Add(w.opts.Backoff[attempts-1])))
-		res.Retried++
-	}
-	if err := w.app.Save(row); err != nil {
-		w.app.Logger().Error("mail: scheduling a retry", "email", row.Id, "error", err)
-	}
 }
