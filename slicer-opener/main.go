@@ -23,6 +23,7 @@ import (
 
 	"printlab/slicer-opener/internal/config"
 	"printlab/slicer-opener/internal/detect"
+	"printlab/slicer-opener/internal/fetch"
 	"printlab/slicer-opener/internal/link"
 	"printlab/slicer-opener/internal/notify"
 	"printlab/slicer-opener/internal/opener"
@@ -67,6 +68,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	log := rotlog.Open(p.log)
+	fetch.UserAgent = "PrintLab-slicer-opener/" + version
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -98,6 +100,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "slicer-opener:", err)
 		return 1
 	}
+	log.Printf("%s ok", cmd)
 	return 0
 }
 

@@ -55,6 +55,10 @@ func (e *ServerError) Error() string { return e.Message }
 // ErrHashMismatch means the downloaded bytes were not the file the server described.
 var ErrHashMismatch = errors.New("the downloaded file does not match its checksum")
 
+// UserAgent names the helper in every request, so the server's logs can tell it from a browser.
+// The command sets it to include its version.
+var UserAgent = "PrintLab-slicer-opener"
+
 // Client talks to one PrintLab server.
 type Client struct {
 	base *url.URL
@@ -110,6 +114,7 @@ func (c *Client) Resolve(ctx context.Context, l link.Link) (Meta, error) {
 		return Meta{}, err
 	}
 	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", UserAgent)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return Meta{}, fmt.Errorf("could not reach the PrintLab server at %s: %w", c.base.Host, err)
@@ -202,6 +207,7 @@ func (c *Client) Download(ctx context.Context, token string, m Meta, workdir str
 	if err != nil {
 		return "", err
 	}
+	req.Header.Set("User-Agent", UserAgent)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return "", fmt.Errorf("could not download from the PrintLab server: %w", err)

@@ -71,6 +71,10 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"url": "https://elsewhere.example/dl/" + token + "/" + f.name,
 		})
 	case strings.HasPrefix(r.URL.Path, "/dl/"+token+"/"):
+		if !strings.HasPrefix(r.UserAgent(), "PrintLab-slicer-opener") {
+			http.Error(w, "unexpected client", http.StatusBadRequest)
+			return
+		}
 		f.dlPaths = append(f.dlPaths, r.URL.Path)
 		w.Header().Set("Content-Type", "application/octet-stream")
 		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(f.body))
