@@ -7,7 +7,6 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"printlab/hooks/mail"
-	"printlab/schema"
 )
 
 // Links to the student's pages carry their secret after "#", so it never reaches
@@ -46,8 +45,6 @@ func (s *step) enqueue(kind mail.Kind) error {
 	if data.StatusURL, err = StatusLink(s.tx, s.job, s.lab.PublicURL); err != nil {
 		return err
 	}
-	data.PrinterName = s.name(schema.Printers, s.job.GetString("printer"))
-	data.MaterialName = s.name(schema.Materials, s.job.GetString("material"))
 	_, err = mail.Enqueue(s.tx, s.lab, mail.Message{
 		Job:  s.job,
 		Kind: kind,
