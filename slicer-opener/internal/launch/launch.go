@@ -25,6 +25,11 @@ func Command(slicer, file string) (*exec.Cmd, error) {
 			return nil, err
 		}
 	}
+	// Windows runs .bat and .cmd files through cmd.exe, which re-parses the arguments with its
+	// own quoting rules ("BatBadBut"): that is a shell, so it is refused.
+	if ext := strings.ToLower(filepath.Ext(exe)); ext == ".bat" || ext == ".cmd" {
+		return nil, fmt.Errorf("the slicer %s is a batch file; set the path of the program itself", exe)
+	}
 	fi, err := os.Stat(exe)
 	if err != nil {
 		return nil, fmt.Errorf("the slicer %s was not found (run \"slicer-opener detect\" or fix the config): %w", slicer, err)

@@ -57,6 +57,11 @@ func TestCommandOneArgument(t *testing.T) {
 	if _, err := Command(dir, file); err == nil {
 		t.Fatal("folder accepted as slicer")
 	}
+	bat := filepath.Join(dir, "slicer.BAT")
+	writeFile(t, bat, "@echo off", 0o755)
+	if _, err := Command(bat, file); err == nil {
+		t.Fatal("batch file accepted as slicer")
+	}
 }
 
 func TestStartDoesNotWait(t *testing.T) {
