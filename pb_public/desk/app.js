@@ -335,7 +335,7 @@ function currentIndex() {
   const id = document.activeElement?.closest?.(".job")?.dataset.id;
   return cardNodes().findIndex((n) => n.dataset.id === id);
 }
-function focusCard(i) {
+export function focusCard(i) {
   const nodes = cardNodes();
   if (!nodes.length) return;
   const n = nodes[Math.max(0, Math.min(nodes.length - 1, i))];
@@ -457,6 +457,16 @@ function bindFilters() {
     }, e.target.id === "q" ? 250 : 0);
   });
   form.addEventListener("submit", (e) => e.preventDefault());
+  // Enter or ↓ in the search box jumps to the first matching card.
+  $("#q").addEventListener("keydown", (e) => {
+    if (e.key !== "Enter" && e.key !== "ArrowDown") return;
+    e.preventDefault();
+    clearTimeout(t);
+    view.q = $("#q").value;
+    writeView();
+    loadList(true).then(() => focusCard(0)).catch(showError);
+    scheduleCounts();
+  });
 }
 
 function showError(err) {

@@ -26,7 +26,11 @@ export async function openDetail(id) {
       h("div", { id: "dt-main" }), h("section", { id: "dt-viewer", class: "viewer-box", "aria-label": "3D view" }),
       h("div", { id: "dt-history" })));
   if (!d.open) d.showModal();
-  d.addEventListener("close", () => { current?.returnFocus?.focus?.({ preventScroll: true }); current = null; }, { once: true });
+  d.addEventListener("close", () => {
+    const back = current?.returnFocus?.isConnected ? current.returnFocus : document.querySelector(`#job-${CSS.escape(id)} .open`);
+    back?.focus({ preventScroll: true });
+    current = null;
+  }, { once: true });
   await render();
 }
 

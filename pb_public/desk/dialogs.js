@@ -290,7 +290,9 @@ function onClose() {
   const s = state;
   state = null;
   if (s) release(s);
-  if (s?.returnFocus?.isConnected) s.returnFocus.focus({ preventScroll: true });
+  // The card may have been re-rendered by a live update meanwhile: find it again.
+  const back = s?.returnFocus?.isConnected ? s.returnFocus : document.querySelector(`#job-${CSS.escape(s?.ids[0] || "")} .open`);
+  back?.focus({ preventScroll: true });
 }
 async function closeDialog() {
   const d = $("#action-dialog");
