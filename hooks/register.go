@@ -30,6 +30,7 @@ func Register(app core.App, opts Options) {
 	settings.Register(app)
 	guard.Register(app)
 	desk.Register(app)
+	desk.RegisterLinks(app)
 	intake.Register(app)
 	ops.Register(app, ops.Options{Version: opts.Version, PublicFS: opts.PublicFS})
 }
