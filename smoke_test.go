@@ -4,12 +4,17 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"printlab/internal/binary"
+	"printlab/model3d"
+	"printlab/model3d/testmesh"
 )
 
 // TestBinarySmoke runs the built binary as a lab would: serve on an empty data dir.
@@ -77,4 +82,42 @@ func BenchmarkColdStart(b *testing.B) {
 	b.ReportMetric(float64(ready[len(ready)/2].Milliseconds()), "ms-median-ready")
 	b.ReportMetric(float64(ready[len(ready)-1].Milliseconds()), "ms-max-ready")
 	b.ReportMetric(float64(rss)/(1<<20), "MB-idle-rss")
+}
+
+// TestModelCommand runs `printlab model` as staff would from a shell.
+func TestModelCommand(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "cube.stl")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := model3d.WriteBinarySTL(f, testmesh.Cube(20)); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	out, err := exec.Command(binary.Path(t), "model", path, "--json", "--thumb", filepath.Join(dir, "t.png")).Output()
+	if err != nil {
+		t.Fatalf("printlab model: %v\n%s", err, out)
+	}
+	var got struct {
+		Stats struct {
+			Triangles int     `json:"triangles"`
+			Volume    float64 `json:"volume_mm3"`
+		} `json:"stats"`
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if got.Stats.Triangles != 12 || got.Stats.Volume < 7999 || got.Stats.Volume > 8001 {
+		t.Errorf("cube analysis: %+v\n%s", got, out)
+	}
+	if st, err := os.Stat(filepath.Join(dir, "t.png")); err != nil || st.Size() < 100 {
+		t.Errorf("thumbnail not written: %v", err)
+	}
+	bad := filepath.Join(dir, "bad.stl")
+	os.WriteFile(bad, []byte("\x7fELF not a model"), 0o644)
+	if out, err := exec.Command(binary.Path(t), "model", bad).CombinedOutput(); err == nil || !strings.Contains(string(out), "not") {
+		t.Errorf("a non-model file: err %v, output %s", err, out)
+	}
 }

@@ -5,10 +5,13 @@ package hooks
 
 import (
 	"io/fs"
+	"os"
 
 	"github.com/pocketbase/pocketbase"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/spf13/cobra"
 
+	"printlab/cmd/modelcmd"
 	"printlab/hooks/demo"
 	"printlab/hooks/desk"
 	"printlab/hooks/guard"
@@ -39,4 +42,15 @@ func Register(app core.App, opts Options) {
 // serve, superuser and migrate).
 func RegisterCommands(app *pocketbase.PocketBase) {
 	demo.RegisterCommand(app)
+	app.RootCmd.AddCommand(&cobra.Command{
+		Use:                "model FILE [--json] [--thumb OUT.png] [--size N]",
+		Short:              "Analyse a 3D model (STL, OBJ, 3MF) or read a sliced file's estimate, as the server would",
+		DisableFlagParsing: true, // modelcmd parses its own flags
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if code := modelcmd.Run(args, cmd.OutOrStdout(), cmd.ErrOrStderr()); code != 0 {
+				os.Exit(code)
+			}
+			return nil
+		},
+	})
 }
