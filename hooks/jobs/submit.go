@@ -125,3 +125,21 @@ func uniqueShortID(tx core.App) (string, error) {
 	}
 	return "", errors.New("could not find a free short id after 8 tries")
 }
+
+// Archive moves a final job (rejected, cancelled or picked up) to archived as the
+// scheduler does after archive_days: through the table, with a system event.
+// from is the status the scheduler selected the job in; a job that moved since
+// is refused with a conflict and left alone.
+func Archive(app core.App, jobID string, from string, now time.Time) error {
+	return app.RunInTransaction(func(tx core.App) error {
+		job, err := tx.FindRecordById(schema.Jobs, jobID)
+		if err != nil {
+			return err
+		}
+		if job.GetString("status") != from {
+			return conflict("The job moved to " + schema.Status(job.GetString("status")).Label() + " before it could be archived.")
+		}
+		_, err = Do(tx, Request{JobID: jobID, Action: ActionArchive, By: Actor{Kind: BySystem}, Now: now})
+		return err
+	})
+}

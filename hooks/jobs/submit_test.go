@@ -57,3 +57,24 @@ func TestSubmitWritesJobEventAndReceivedEmail(t *testing.T) {
 		t.Errorf("emails %v", k)
 	}
 }
+
+func TestArchiveOnlyFromTheSelectedFinalStatus(t *testing.T) {
+	app, fx := seeded(t)
+	done := newJob(t, app, fx, schema.StatusPickedUp)
+	if err := jobs.Archive(app, done.Id, "picked_up", t0); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := app.FindRecordById(schema.Jobs, done.Id)
+	evs := events(t, app, done.Id)
+	if got.GetString("status") != "archived" || got.GetDateTime("archived_at").IsZero() || len(evs) != 1 || evs[0].GetString("actor") != "system" {
+		t.Errorf("archived job: %s, %d events", got.GetString("status"), len(evs))
+	}
+	moved := newJob(t, app, fx, schema.StatusCompleted)
+	if err := jobs.Archive(app, moved.Id, "picked_up", t0); err == nil {
+		t.Error("a job that moved since selection was archived")
+	}
+	active := newJob(t, app, fx, schema.StatusPrinting)
+	if err := jobs.Archive(app, active.Id, "printing", t0); err == nil {
+		t.Error("an active job was archived")
+	}
+}
