@@ -169,6 +169,42 @@ func TestOutageThenRecovery(t *testing.T) {
 	}
 }
 
+// When the server refuses one message, that job's later emails wait behind
+// its retry (order per job) while other jobs' emails still go out on the same
+// connection.
+func TestRefusedMessageHoldsItsJobOnly(t *testing.T) {
+	mp := startMailpit(t, "--smtp-allowed-recipients", "^jane")
+	app, fx, lab := newApp(t)
+	useSMTP(app, mp.smtpPort)
+	refused := newJob(t, app, fx, map[string]any{"email": "nobody@student.example.edu"})
+	fine := newJob(t, app, fx, nil)
+	first := enqueue(t, app, lab, message(refused, mail.KindReceived, "r1"))
+	second := enqueue(t, app, lab, message(refused, mail.KindConfirm, "r2"))
+	enqueue(t, app, lab, message(fine, mail.KindReceived, "f1"))
+	enqueue(t, app, lab, message(fine, mail.KindConfirm, "f2"))
+
+	w := mail.NewWorker(app, mail.Options{Senders: 1, AttemptTimeout: 5 * time.Second})
+	now := time.Now()
+	res, err := w.Drain(context.Background(), now)
+	if err != nil || res.Sent != 2 || res.Retried != 1 {
+		t.Fatalf("%v %v", res, err)
+	}
+	if n := len(mp.list()); n != 2 {
+		t.Errorf("%d messages arrived, want the other job's 2", n)
+	}
+	got, _ := app.FindRecordById(schema.Emails, first.Id)
+	if got.GetString("state") != schema.EmailQueued || got.GetInt("attempts") != 1 || got.GetString("last_error") == "" {
+		t.Errorf("refused row: %q attempts %d error %q", got.GetString("state"), got.GetInt("attempts"), got.GetString("last_error"))
+	}
+	got, _ = app.FindRecordById(schema.Emails, second.Id)
+	if got.GetString("state") != schema.EmailQueued || got.GetInt("attempts") != 0 {
+		t.Errorf("the job's later email was tried before the first: %q attempts %d", got.GetString("state"), got.GetInt("attempts"))
+	}
+	if res, _ := w.Drain(context.Background(), now.Add(10*time.Second)); res != (mail.Result{}) {
+		t.Errorf("the later email went out while the first waits for its retry: %v", res)
+	}
+}
+
 // A server that accepts the connection and never answers: the attempt gives up
 // at its deadline and schedules a retry, and queueing stays instant meanwhile.
 func TestStalledServer(t *testing.T) {

@@ -178,11 +178,13 @@ type mailpit struct {
 	smtpPort int
 	httpPort int
 	cmd      *exec.Cmd
+	extra    []string
 }
 
-func startMailpit(t testing.TB) *mailpit {
+// startMailpit runs mailpit with extra flags (e.g. to refuse recipients).
+func startMailpit(t testing.TB, extra ...string) *mailpit {
 	t.Helper()
-	m := &mailpit{t: t, bin: mailpitBinary(t), smtpPort: freePort(t), httpPort: freePort(t)}
+	m := &mailpit{t: t, bin: mailpitBinary(t), smtpPort: freePort(t), httpPort: freePort(t), extra: extra}
 	m.start()
 	t.Cleanup(m.stop)
 	return m
@@ -190,12 +192,13 @@ func startMailpit(t testing.TB) *mailpit {
 
 func (m *mailpit) start() {
 	m.t.Helper()
-	m.cmd = exec.Command(m.bin,
-		"--smtp", "127.0.0.1:"+strconv.Itoa(m.smtpPort),
-		"--listen", "127.0.0.1:"+strconv.Itoa(m.httpPort),
+	args := append([]string{
+		"--smtp", "127.0.0.1:" + strconv.Itoa(m.smtpPort),
+		"--listen", "127.0.0.1:" + strconv.Itoa(m.httpPort),
 		"--max", "0", "--quiet",
 		"--smtp-disable-rdns",
-	)
+	}, m.extra...)
+	m.cmd = exec.Command(m.bin, args...)
 	if err := m.cmd.Start(); err != nil {
 		m.t.Fatal(err)
 	}
