@@ -1,0 +1,117 @@
+// The submit page end to end in Chromium: the form with its dependent choices,
+// validation, a real STL previewed and measured in the browser, the warning
+// for a printer it does not fit, the upload's progress, and the success view.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { writeFileSync, mkdtempSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { launchBrowser, axeViolations, sideScroll, screenshot, DESKTOP, PHONE } from "./harness.mjs";
+import { studentServer, boxSTL } from "./student-lib.mjs";
+
+let server, browser, dir;
+before(async () => {
+  server = await studentServer();
+  browser = await launchBrowser();
+  dir = mkdtempSync(join(tmpdir(), "printlab-student-"));
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test("a student submits a real STL: preview, size, fit warning, progress, success", async () => {
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(server.url + "/");
+  await page.waitForSelector("input[name=method]");
+
+  // Submitting empty shows every message and focuses the first field.
+  await page.click("#submit-button");
+  assert.match(await page.textContent("#first_name-error"), /Enter your first name/);
+  assert.match(await page.textContent("#model-error"), /Choose your model file/);
+  assert.equal(await page.evaluate(() => document.activeElement.id), "first_name");
+
+  await page.fill("#first_name", "Jane");
+  await page.fill("#last_name", "<b>Doe</b>");
+  await page.fill("#email", "jane@");
+  await page.locator("#email").blur();
+  assert.match(await page.textContent("#email-error"), /doesn't look like an email/);
+  await page.fill("#email", "jane@student.example.edu");
+  assert.equal(await page.textContent("#email-error"), "", "the message clears while typing");
+  await page.selectOption("#discipline", "Engineering");
+  await page.fill("#course", "ENGR 110");
+
+  // Colours and printers follow the method.
+  await page.check("input[name=method][value=resin]");
+  assert.ok((await page.locator("#color option").allTextContents()).includes("Clear"));
+  assert.ok(await page.getByText("Formlabs Form 3").isVisible());
+  await page.check("input[name=method][value=filament]");
+  assert.ok((await page.locator("#color option").allTextContents()).includes("True Red"));
+  await page.selectOption("#color", "True Red");
+  await page.locator(".choice", { hasText: "Prusa MK4S" }).click();
+  assert.match(await page.textContent("#printer-options"), /250 × 210 × 220 mm/);
+
+  // A 300 mm long part does not fit the MK4S in any orientation: warned, with printers it fits.
+  const file = join(dir, "long bracket.stl");
+  writeFileSync(file, boxSTL(300, 40, 20, 60000)); // 3 MB
+  await page.setInputFiles("#model", file);
+  await page.waitForSelector("#viewer canvas");
+  await page.waitForFunction(() => !document.querySelector("#model-facts").hidden);
+  assert.equal(await page.textContent("#fact-size"), "300 × 40 × 20 mm");
+  assert.equal(await page.textContent("#fact-volume"), "240.0 cm³");
+  const warning = await page.textContent("#model-warnings");
+  assert.match(warning, /does not fit the Prusa MK4S/);
+  assert.match(warning, /fits the Prusa XL/);
+  assert.match(await page.textContent("#estimate"), /estimate/i);
+  assert.match(await page.textContent("#estimate-value"), /about \$\d+\.\d\d/);
+  await screenshot(page, "student-submit-desktop");
+
+  await page.locator(".choice", { hasText: "Prusa XL" }).click();
+  await page.waitForFunction(() => !document.querySelector("#model-warnings").textContent.includes("does not fit"));
+  await page.check("#ack_min_charge");
+  await page.check("#ack_mm");
+  assert.deepEqual(await axeViolations(page), []);
+
+  // Upload, slowed down so the progress bar is seen.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 1.5e6 }); // bytes/s
+  const progress = [];
+  await page.exposeFunction("__progress", (v) => progress.push(v));
+  await page.evaluate(() => new MutationObserver(() => window.__progress(document.querySelector("#upload-bar").getAttribute("aria-valuenow")))
+    .observe(document.querySelector("#upload-bar"), { attributes: true }));
+  await page.click("#submit-button");
+  await page.waitForSelector("#upload:not([hidden])");
+  await page.waitForSelector("#success-view:not([hidden])", { timeout: 20000 });
+  await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+  assert.ok(progress.some((v) => Number(v) > 0 && Number(v) < 100), `progress seen: ${progress.join(",")}`);
+  const shortId = await page.textContent("#success-id");
+  assert.match(shortId, /^[0-9A-Z]{6}$/);
+  assert.match(await page.getAttribute("#success-link", "href"), /^\/status\/#[a-z0-9]+\.[A-Za-z0-9_-]+$/);
+  assert.match(await page.textContent("#success-view"), /What happens next/);
+  await screenshot(page, "student-submit-success");
+
+  // The server has the job with the student's text as typed.
+  const jobs = await server.api(`/api/collections/jobs/records?filter=short_id="${shortId}"`, { as: "ws" });
+  assert.equal(jobs.body.items[0].last_name, "<b>Doe</b>");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("the submit page on a 390 px phone: no sideways scroll, accessible", async () => {
+  const context = await browser.newContext({ viewport: PHONE });
+  const page = await context.newPage();
+  await page.goto(server.url + "/");
+  await page.waitForSelector("input[name=method]");
+  await page.check("input[name=method][value=filament]");
+  await page.setInputFiles("#model", { name: "cube.stl", mimeType: "application/octet-stream", buffer: boxSTL(20, 20, 20) });
+  await page.waitForFunction(() => !document.querySelector("#model-facts").hidden);
+  assert.ok(await sideScroll(page) <= 0, "nothing scrolls sideways at 390 px");
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390));
+  assert.deepEqual(await axeViolations(page), []);
+  await screenshot(page, "student-submit-phone");
+  await context.close();
+});
