@@ -188,21 +188,38 @@ func Analyze(m *Mesh) Stats {
 // measure sums one range of triangles and writes their three edge keys.
 func measure(t []float32, keys []uint64, lo, hi, nb int, shift uint) partial {
 	p := partial{hist: make([]uint32, nb)}
-	for i := range 3 {
-		p.min[i], p.max[i] = math.Inf(1), math.Inf(-1)
-	}
+	// Locals and plain comparisons rather than the builtin float min/max:
+	// parsers never return NaN, and the NaN handling costs a lot here.
+	mnx, mny, mnz := math.Inf(1), math.Inf(1), math.Inf(1)
+	mxx, mxy, mxz := math.Inf(-1), math.Inf(-1), math.Inf(-1)
 	var vol, area float64
+	deg := 0
+	hist := p.hist
 	for k := lo; k < hi; k++ {
 		v := t[k*9 : k*9+9 : k*9+9]
 		ax, ay, az := float64(v[0]), float64(v[1]), float64(v[2])
 		bx, by, bz := float64(v[3]), float64(v[4]), float64(v[5])
 		cx, cy, cz := float64(v[6]), float64(v[7]), float64(v[8])
-		p.min[0] = min(p.min[0], ax, bx, cx)
-		p.min[1] = min(p.min[1], ay, by, cy)
-		p.min[2] = min(p.min[2], az, bz, cz)
-		p.max[0] = max(p.max[0], ax, bx, cx)
-		p.max[1] = max(p.max[1], ay, by, cy)
-		p.max[2] = max(p.max[2], az, bz, cz)
+		for _, q := range [3][3]float64{{ax, ay, az}, {bx, by, bz}, {cx, cy, cz}} {
+			if q[0] < mnx {
+				mnx = q[0]
+			}
+			if q[0] > mxx {
+				mxx = q[0]
+			}
+			if q[1] < mny {
+				mny = q[1]
+			}
+			if q[1] > mxy {
+				mxy = q[1]
+			}
+			if q[2] < mnz {
+				mnz = q[2]
+			}
+			if q[2] > mxz {
+				mxz = q[2]
+			}
+		}
 		// Signed volume of the tetrahedron (origin, a, b, c) ×6.
 		vol += ax*(by*cz-bz*cy) - ay*(bx*cz-bz*cx) + az*(bx*cy-by*cx)
 		ux, uy, uz := bx-ax, by-ay, bz-az
@@ -212,41 +229,55 @@ func measure(t []float32, keys []uint64, lo, hi, nb int, shift uint) partial {
 		area += math.Sqrt(a2)
 		// Degenerate: area negligible against the longest edge squared
 		// (catches both collapsed corners and needles).
-		l2 := max(ux*ux+uy*uy+uz*uz, wx*wx+wy*wy+wz*wz)
-		if a2 <= 1e-18*l2*l2 {
-			p.degenerate++
+		l2 := ux*ux + uy*uy + uz*uz
+		if m2 := wx*wx + wy*wy + wz*wz; m2 > l2 {
+			l2 = m2
 		}
-		ha, hb, hc := vertexHash(v[0:3]), vertexHash(v[3:6]), vertexHash(v[6:9])
+		if a2 <= 1e-18*l2*l2 {
+			deg++
+		}
+		ha := vertexHash(v[0], v[1], v[2])
+		hb := vertexHash(v[3], v[4], v[5])
+		hc := vertexHash(v[6], v[7], v[8])
 		e0, e1, e2 := edgeKey(ha, hb), edgeKey(hb, hc), edgeKey(hc, ha)
-		keys[k*3], keys[k*3+1], keys[k*3+2] = e0, e1, e2
-		p.hist[e0>>shift]++
-		p.hist[e1>>shift]++
-		p.hist[e2>>shift]++
+		ks := keys[k*3 : k*3+3 : k*3+3]
+		ks[0], ks[1], ks[2] = e0, e1, e2
+		hist[e0>>shift]++
+		hist[e1>>shift]++
+		hist[e2>>shift]++
 	}
-	p.vol, p.area = vol/6, area/2
+	p.min = [3]float64{mnx, mny, mnz}
+	p.max = [3]float64{mxx, mxy, mxz}
+	p.vol, p.area, p.degenerate = vol/6, area/2, deg
 	return p
 }
 
 // vertexHash identifies a corner by its exact position (-0 equals +0).
-func vertexHash(v []float32) uint64 {
-	h := uint64(0x9E3779B97F4A7C15)
-	for _, f := range v {
-		u := math.Float32bits(f)
-		if u == 0x80000000 {
-			u = 0
-		}
-		h = (h ^ uint64(u)) * 0xBF58476D1CE4E5B9
-		h ^= h >> 29
+// One multiply-xorshift round is needed: without it, mirror-image
+// vertices (sign bits) produce linearly related hashes that cancel in
+// edgeKey.
+func vertexHash(x, y, z float32) uint64 {
+	bx, by, bz := math.Float32bits(x), math.Float32bits(y), math.Float32bits(z)
+	if bx == 0x80000000 {
+		bx = 0
 	}
-	return h
+	if by == 0x80000000 {
+		by = 0
+	}
+	if bz == 0x80000000 {
+		bz = 0
+	}
+	h := (uint64(bx)|uint64(by)<<32)*0x9E3779B97F4A7C15 + uint64(bz)*0xC2B2AE3D27D4EB4F
+	h ^= h >> 32
+	h *= 0xFF51AFD7ED558CCD
+	return h ^ h>>29
 }
 
-// edgeKey is symmetric, so edge a-b and edge b-a get the same key.
+// edgeKey is symmetric, so edge a-b and edge b-a get the same key. The
+// integer min/max compile to conditional moves, not branches.
 func edgeKey(a, b uint64) uint64 {
-	if a > b {
-		a, b = b, a
-	}
-	h := a*0x94D049BB133111EB ^ (b + 0x2545F4914F6CDD1D)
+	lo, hi := min(a, b), max(a, b)
+	h := lo*0x94D049BB133111EB ^ (hi + 0x2545F4914F6CDD1D)
 	h ^= h >> 31
 	h *= 0xD6E8FEB86659FD93
 	h ^= h >> 32
