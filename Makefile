@@ -41,8 +41,10 @@ test: lint build test-go test-slicer test-browser
 test-go:
 	PRINTLAB_BIN=$(CURDIR)/$(BIN) go test -count=1 -timeout 15m ./...
 
+## test-slicer: the staff-PC helper's tests (vet for three OSes) and its Windows and macOS cross-builds
 test-slicer:
-	@if [ -f slicer-opener/Makefile ]; then $(MAKE) -C slicer-opener test; fi
+	$(MAKE) -C slicer-opener test
+	cd slicer-opener && GOOS=windows GOARCH=amd64 go build -o /dev/null . && GOOS=darwin GOARCH=arm64 go build -o /dev/null .
 
 test-browser: build
 	@if ls tests/browser/*.test.mjs >/dev/null 2>&1; then \

@@ -16,7 +16,10 @@ import (
 	"printlab/hooks/desk"
 	"printlab/hooks/guard"
 	"printlab/hooks/intake"
+	"printlab/hooks/jobs"
+	"printlab/hooks/mail"
 	"printlab/hooks/ops"
+	"printlab/hooks/schedule"
 	"printlab/hooks/settings"
 )
 
@@ -35,6 +38,8 @@ func Register(app core.App, opts Options) {
 	desk.Register(app)
 	desk.RegisterLinks(app)
 	intake.Register(app)
+	mail.Register(app)
+	schedule.Register(app, schedule.Options{Archive: jobs.Archive})
 	ops.Register(app, ops.Options{Version: opts.Version, PublicFS: opts.PublicFS})
 }
 
