@@ -119,16 +119,11 @@ func Render(m *Mesh, size int) (*image.NRGBA, error) {
 	k := 0.92 * float64(S) / ext
 	cx, cy := (minX+maxX)/2, (minY+maxY)/2
 	// Screen transform: X = (p·R - cx)·k + S/2, Y = (cy - p·U)·k + S/2.
-	pr := [4]float32{float32(camR[0] * k), float32(camR[1] * k), 0, float32(float64(S)/2 - cx*k)}
-	pu := [4]float32{float32(-camU[0] * k), float32(-camU[1] * k), float32(-camU[2] * k), float32(float64(S)/2 + cy*k)}
-	pc := [3]float32{float32(camC[0]), float32(camC[1]), float32(camC[2])}
-	proj := func(v []float32) (x, y, z float32) {
-		x = v[0]*pr[0] + v[1]*pr[1] + pr[3]
-		y = v[0]*pu[0] + v[1]*pu[1] + v[2]*pu[2] + pu[3]
-		z = v[0]*pc[0] + v[1]*pc[1] + v[2]*pc[2]
-		return
+	cam := camera{
+		rx: float32(camR[0] * k), ry: float32(camR[1] * k), r0: float32(float64(S)/2 - cx*k),
+		ux: float32(-camU[0] * k), uy: float32(-camU[1] * k), uz: float32(-camU[2] * k), u0: float32(float64(S)/2 + cy*k),
+		cx: float32(camC[0]), cy: float32(camC[1]), cz: float32(camC[2]),
 	}
-	projY := func(v []float32) float32 { return v[0]*pu[0] + v[1]*pu[1] + v[2]*pu[2] + pu[3] }
 	nBands := (S + bandRows - 1) / bandRows
 	band := func(y float32) int { return min(max(int(y)/bandRows, 0), nBands-1) }
 	// Bin triangles by band with a counting sort: the first pass records
@@ -142,7 +137,7 @@ func Render(m *Mesh, size int) (*image.NRGBA, error) {
 			c := make([]uint32, nBands)
 			for i := w * per; i < min((w+1)*per, n); i++ {
 				v := t[i*9 : i*9+9 : i*9+9]
-				y0, y1, y2 := projY(v[0:3]), projY(v[3:6]), projY(v[6:9])
+				y0, y1, y2 := cam.y(v[0], v[1], v[2]), cam.y(v[3], v[4], v[5]), cam.y(v[6], v[7], v[8])
 				b0, b1 := band(min(y0, y1, y2)), band(max(y0, y1, y2))
 				spans[i] = [2]uint16{uint16(b0), uint16(b1)}
 				for b := b0; b <= b1; b++ {
@@ -204,7 +199,7 @@ func Render(m *Mesh, size int) (*image.NRGBA, error) {
 				out := shade[y0b*S : y1b*S]
 				for _, ti := range bins[starts[b]:starts[b+1]] {
 					v := t[ti*9 : ti*9+9 : ti*9+9]
-					rasterTri(v, proj, zbuf, out, S, y0b, y1b)
+					rasterTri(v, &cam, zbuf, out, S, y0b, y1b)
 				}
 			}
 		}()
@@ -243,13 +238,27 @@ func Render(m *Mesh, size int) (*image.NRGBA, error) {
 	return img, nil
 }
 
+// camera projects model coordinates to supersampled screen x, y and a
+// depth that grows towards the viewer.
+type camera struct {
+	rx, ry, r0     float32
+	ux, uy, uz, u0 float32
+	cx, cy, cz     float32
+}
+
+func (c *camera) y(x, y, z float32) float32 { return x*c.ux + y*c.uy + z*c.uz + c.u0 }
+
+func (c *camera) proj(x, y, z float32) (sx, sy, sz float32) {
+	return x*c.rx + y*c.ry + c.r0, x*c.ux + y*c.uy + z*c.uz + c.u0, x*c.cx + y*c.cy + z*c.cz
+}
+
 // rasterTri draws one triangle into a band's z-buffer and shade rows.
 // Samples are at pixel centres; the triangle's orientation on screen is
 // normalized so that inside-out meshes render too (two-sided lighting).
-func rasterTri(v []float32, proj func([]float32) (float32, float32, float32), zbuf []float32, out []uint8, S, y0b, y1b int) {
-	x0, y0, z0 := proj(v[0:3])
-	x1, y1, z1 := proj(v[3:6])
-	x2, y2, z2 := proj(v[6:9])
+func rasterTri(v []float32, c *camera, zbuf []float32, out []uint8, S, y0b, y1b int) {
+	x0, y0, z0 := c.proj(v[0], v[1], v[2])
+	x1, y1, z1 := c.proj(v[3], v[4], v[5])
+	x2, y2, z2 := c.proj(v[6], v[7], v[8])
 	area := (x1-x0)*(y2-y0) - (x2-x0)*(y1-y0)
 	if area == 0 || area != area {
 		return
