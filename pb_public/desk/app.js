@@ -66,8 +66,8 @@ function filterFor(status) {
 }
 
 /** matches mirrors filterFor in the browser, for records that arrive by realtime. */
-function matches(r) {
-  if (r.status !== view.status) return false;
+function matches(r, status = view.status) {
+  if (r.status !== status) return false;
   for (const term of view.q.trim().toLowerCase().split(/\s+/).filter(Boolean).slice(0, 5)) {
     if (![r.first_name, r.last_name, r.email, r.short_id, r.course].some((v) => String(v || "").toLowerCase().includes(term))) return false;
   }
@@ -106,17 +106,54 @@ function scheduleCounts() {
   countsTimer = setTimeout(loadCounts, 150);
 }
 
+// First pages of the other tabs, kept current by realtime, so a tab switch
+// paints at once and only then revalidates against the server.
+const tabCache = new Map(); // status -> {key, items, hasMore}
+const cacheKey = () => JSON.stringify({ ...view, status: "" });
+
+function fetchPage(status, n) {
+  return pb.collection("jobs").getList(n, PAGE, {
+    filter: filterFor(status), sort: `${view.sort},id`, skipTotal: true, fields: CARD_FIELDS, requestKey: null,
+  });
+}
+
 async function loadList(reset = true) {
   const mine = ++loading;
   if (reset) page = 1;
-  const res = await pb.collection("jobs").getList(page, PAGE, {
-    filter: filterFor(view.status), sort: `${view.sort},id`, skipTotal: true, fields: CARD_FIELDS, requestKey: "list",
-  });
-  if (mine !== loading) return;
+  const status = view.status;
+  const res = await fetchPage(status, page);
+  if (mine !== loading || status !== view.status) return;
   hasMore = res.items.length === PAGE;
   list = reset ? res.items : list.concat(res.items.filter((r) => !list.some((x) => x.id === r.id)));
-  if (view.status === "uploaded") for (const r of list) seenNew.add(r.id);
+  if (reset) tabCache.set(status, { key: cacheKey(), items: res.items.slice(), hasMore });
+  if (status === "uploaded") for (const r of list) seenNew.add(r.id);
   renderList(reset);
+}
+
+/** prefetch fills the cache of the other tabs, one request at a time, when the desk is idle. */
+async function prefetch() {
+  for (const [s] of STATUSES) {
+    if (s === view.status || tabCache.get(s)?.key === cacheKey() || counts[s] === 0) continue;
+    const key = cacheKey();
+    try {
+      const res = await fetchPage(s, 1);
+      if (key === cacheKey()) tabCache.set(s, { key, items: res.items, hasMore: res.items.length === PAGE });
+    } catch { return; }
+  }
+  document.body.dataset.prefetched = "1";
+}
+
+/** cacheApply keeps cached tabs current with a realtime change. */
+function cacheApply(r, deleted) {
+  for (const [s, c] of tabCache) {
+    if (s === view.status) continue;
+    const i = c.items.findIndex((x) => x.id === r.id);
+    if (i >= 0) c.items.splice(i, 1);
+    if (deleted || r.status !== s || !matches({ ...r }, s)) continue;
+    let at = c.items.findIndex((x) => compare(r, x) < 0);
+    if (at < 0) { if (c.hasMore) continue; at = c.items.length; }
+    c.items.splice(at, 0, r);
+  }
 }
 
 async function refreshAll() {
@@ -162,9 +199,17 @@ export async function switchTab(status) {
   selected.clear();
   writeView();
   renderTabs();
+  const cached = tabCache.get(status);
+  if (cached?.key === cacheKey()) {
+    loading++;
+    list = cached.items.slice();
+    hasMore = cached.hasMore;
+    page = 1;
+    renderList(true);
+    loadList(true).catch(showError); // revalidate: the stream may have dropped something
+    return;
+  }
   await loadList(true);
-  const list = document.getElementById("cards");
-  list.dataset.renderedAt = String(performance.now());
 }
 
 function ageClass(iso) {
@@ -230,6 +275,9 @@ function renderList(reset) {
   const focusedId = document.activeElement?.closest?.(".job")?.dataset.id;
   const nodes = list.map(card);
   ul.replaceChildren(...nodes);
+  ul.dataset.status = view.status;
+  // The load figures (BENCHMARKS-desk.md) read this mark: the first tab is on screen.
+  if (!performance.getEntriesByName("desk-first-render").length) performance.mark("desk-first-render");
   $("#empty").hidden = list.length > 0;
   $("#empty").textContent = view.q || view.printer || view.method || view.discipline || view.flag
     ? "No jobs match these filters." : `No jobs are ${statusLabel(view.status)} right now.`;
@@ -284,6 +332,7 @@ function onJobEvent(action, r) {
   }
   if (action === "delete" || !matches(r)) remove(r.id);
   else upsert(r);
+  cacheApply(r, action === "delete");
   scheduleCounts();
   if (detailJob() === r.id) refreshDetail(r);
   if (dialogJob() === r.id) dialogJobChanged(r);
@@ -296,7 +345,7 @@ function setupRealtime() {
     clearTimeout(downTimer);
     banner("offline", null);
     // After a gap, fetch what the stream may have missed.
-    if (connectedOnce) refreshAll().catch(() => {});
+    if (connectedOnce) { tabCache.clear(); refreshAll().then(prefetch).catch(() => {}); }
     connectedOnce = true;
   });
   pb.realtime.onDisconnect = () => {
@@ -404,6 +453,7 @@ async function signIn(e) {
       showSession();
       await pb.realtime.unsubscribe();
       await setupRealtime();
+      tabCache.clear();
       await refreshAll();
     } else await start();
   } catch (ex) {
@@ -453,7 +503,8 @@ function bindFilters() {
     t = setTimeout(() => {
       for (const [k, sel] of Object.entries(fields)) view[k] = $(sel).value;
       writeView();
-      refreshAll().catch(showError);
+      tabCache.clear();
+      refreshAll().then(prefetch).catch(showError);
     }, e.target.id === "q" ? 250 : 0);
   });
   form.addEventListener("submit", (e) => e.preventDefault());
@@ -491,6 +542,7 @@ async function start() {
   await loadCatalog();
   await Promise.all([loadList(true), loadCounts(), setupRealtime()]);
   document.body.dataset.ready = "1";
+  setTimeout(prefetch, 300);
   checkMail();
   // Ages grow and claims run out without any event: re-render the cards each minute.
   setInterval(() => { if (!document.querySelector("#cards .job:focus-within")) renderList(false); }, 60000);

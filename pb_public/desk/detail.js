@@ -11,6 +11,14 @@ import { actionsFor, openAction } from "./dialogs.js";
 
 let current = null; // {id, job}
 
+// The links route belongs to another part of PrintLab and may be absent: a probe
+// with an invalid body answers 400 when the route exists, 404 when it does not.
+let slicerProbe;
+function slicerRoute() {
+  slicerProbe ??= call("/api/printlab/jobs/probe/links", { file: "" }).then(() => true, (err) => err.status === 400);
+  return slicerProbe;
+}
+
 /** detailJob is the id of the job shown in the detail panel, if open. */
 export function detailJob() { return $("#detail").open ? current?.id : null; }
 
@@ -94,12 +102,17 @@ async function filesSection(job) {
       est ? h("span", { class: "hint block" }, est) : null,
       h("span", { class: "cluster" }, h("a", { class: "btn btn-sm", href, download: name || "" }, "Download"), slicer)));
   }
-  // "Open in slicer" appears only when the signed-link route answers.
-  for (const [which, slot] of links) {
-    call(`/api/printlab/jobs/${encodeURIComponent(job.id)}/links`, { file: which }).then((res) => {
-      const url = res?.printjob || res?.printjob_url || res?.open_url;
-      if (url) slot.append(h("a", { class: "btn btn-sm", href: url }, "Open in slicer"));
-    }).catch(() => {});
+  // "Open in slicer" appears only when the signed-link route answers; the link is
+  // fetched on click, since each one is logged as the file being opened.
+  if (await slicerRoute()) {
+    for (const [which, slot] of links) {
+      slot.append(h("button", { type: "button", class: "btn btn-sm", onclick: async () => {
+        try {
+          const res = await call(`/api/printlab/jobs/${encodeURIComponent(job.id)}/links`, { file: which });
+          if (res?.printjob) window.location.href = res.printjob;
+        } catch (err) { toast(err.message, "error"); }
+      } }, "Open in slicer"));
+    }
   }
   return h("section", { "aria-labelledby": "dt-files" }, h("h3", { id: "dt-files" }, "Files"),
     rows.length ? h("ul", { class: "plain stack-sm" }, rows) : h("p", { class: "muted" }, "No files (they may have been pruned)."));
