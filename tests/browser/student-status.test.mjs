@@ -1,0 +1,122 @@
+// The status and confirm pages in Chromium: a staff action shows up live, the
+// emailed confirmation link confirms once and explains itself the second time,
+// cancel works until printing starts, and nothing outside the public fields
+// ever reaches the student's browser (responses and the realtime stream).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { launchBrowser, axeViolations, sideScroll, screenshot, PHONE, WORKSTATION } from "./harness.mjs";
+import { studentServer, submit, act, latestEmail, recordedPage } from "./student-lib.mjs";
+
+let server, browser;
+before(async () => {
+  server = await studentServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const statusPath = (job) => `/status/#${job.id}.${job.key}`;
+const pill = (page) => page.textContent("#status-pill");
+
+test("status live, confirm once, cancel, and no private data in the traffic", async () => {
+  const email = "jane.private@student.example.edu";
+  const job = await submit(server, { first: "Jane", last: "Secretlast", email });
+  const { context, page, seen, sse } = await recordedPage(browser);
+  await page.goto(server.url + statusPath(job));
+  await page.waitForSelector("#job:not([hidden])");
+  assert.equal(await pill(page), "Uploaded");
+  assert.match(await page.textContent("#queue"), /review queue/);
+  await page.waitForFunction(() => document.querySelector("#live").dataset.live === "on");
+  await page.waitForFunction(() => !document.querySelector("#thumb").hidden, null, { timeout: 5000 });
+  assert.deepEqual(await axeViolations(page), []);
+
+  // Staff notes and approves: the page changes within a second, without reload.
+  await act(server, job.id, "note", "uploaded", { text: "STAFF-SECRET-NOTE" });
+  const t0 = Date.now();
+  await act(server, job.id, "approve", "uploaded", { grams: 42, hours: 2 });
+  await page.waitForFunction(() => document.querySelector("#status-pill").textContent === "Pending confirmation", null, { timeout: 3000 });
+  const took = Date.now() - t0;
+  assert.ok(took < 1500, `live update took ${took} ms`);
+  assert.match(await page.textContent("#details"), /\$4\.20/);
+  await screenshot(page, "student-status-pending");
+
+  // The link from the outbox confirms once.
+  const mail = await latestEmail(server, job.id, "confirm");
+  const token = mail.text.match(/\/confirm\/#([A-Za-z0-9_-]{32})/)[1];
+  const confirmPage = await context.newPage();
+  await confirmPage.goto(`${server.url}/confirm/#${token}`);
+  await confirmPage.waitForSelector("#quote:not([hidden])");
+  assert.match(await confirmPage.textContent("#q-price"), /\$4\.20/);
+  assert.deepEqual(await axeViolations(confirmPage), []);
+  await screenshot(confirmPage, "student-confirm");
+  await confirmPage.click("#confirm-button");
+  await confirmPage.waitForSelector("#message:not([hidden])");
+  assert.match(await confirmPage.textContent("#message"), /confirmed/);
+  await page.waitForFunction(() => document.querySelector("#status-pill").textContent === "Ready to print", null, { timeout: 3000 });
+  assert.match(await page.textContent("#queue"), /print queue/);
+
+  // The second time the link explains itself.
+  await confirmPage.reload();
+  await confirmPage.waitForSelector("#message:not([hidden])");
+  assert.match(await confirmPage.textContent("#message"), /already used/);
+  assert.ok(await confirmPage.locator("#confirm-button").isHidden());
+  await screenshot(confirmPage, "student-confirm-used");
+
+  // Cancel with a confirm step.
+  await page.click("#cancel-open");
+  await page.waitForSelector("#cancel-dialog[open]");
+  await page.click("#cancel-keep");
+  assert.equal(await pill(page), "Ready to print", "keeping the request changes nothing");
+  await page.click("#cancel-open");
+  await page.fill("#cancel-reason", "Found one at home");
+  await page.click("#cancel-confirm");
+  await page.waitForFunction(() => document.querySelector("#status-pill").textContent === "Cancelled");
+  assert.ok(await page.locator("#cancel-card").isHidden());
+
+  // Privacy: every JSON response and every realtime message.
+  const traffic = seen.join("\n") + "\n" + await sse();
+  assert.match(traffic, /pending/, "the recording saw the live messages");
+  const staff = (await server.api("/api/collections/staff/records?perPage=200", { as: "admin" })).body.items.map((s) => s.name);
+  // The student's own name is in the standard file name; their email is not shown anywhere.
+  const forbidden = [email, "STAFF-SECRET-NOTE", "token_hash", "status_key_salt", "confirm_token", WORKSTATION.name, "claim_", "notes", ...staff];
+  for (const f of forbidden) assert.ok(!traffic.includes(f), `the student's browser received ${f}`);
+  await context.close();
+});
+
+test("cancel is refused once printing; the pages fit a 390 px phone", async () => {
+  const job = await submit(server, { first: "Pat", size: [30, 30, 30] });
+  await act(server, job.id, "approve", "uploaded", { grams: 10, hours: 1 });
+  const token = (await latestEmail(server, job.id, "confirm")).text.match(/\/confirm\/#([A-Za-z0-9_-]{32})/)[1];
+  const r = await fetch(`${server.url}/api/printlab/confirm/${token}`, { method: "POST" });
+  assert.equal(r.status, 200);
+  await act(server, job.id, "start", "ready_to_print");
+
+  const context = await browser.newContext({ viewport: PHONE });
+  const page = await context.newPage();
+  await page.goto(server.url + statusPath(job));
+  await page.waitForSelector("#job:not([hidden])");
+  assert.equal(await pill(page), "Printing");
+  assert.ok(await page.locator("#cancel-card").isHidden(), "no cancel button while printing");
+  const refused = await fetch(`${server.url}/api/printlab/status/${job.id}/cancel`, {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ key: job.key }) });
+  assert.equal(refused.status, 409);
+  assert.match((await refused.json()).message, /can no longer be cancelled online/);
+  assert.ok(await sideScroll(page) <= 0);
+  assert.deepEqual(await axeViolations(page), []);
+  await screenshot(page, "student-status-phone");
+
+  await page.goto(`${server.url}/confirm/#${token}`);
+  await page.waitForSelector("#message:not([hidden])");
+  assert.ok(await sideScroll(page) <= 0);
+  await page.goto(`${server.url}/confirm/#resend-${job.short_id}`);
+  await page.fill("#resend-email", "pat@student.example.edu");
+  await page.click("#resend-button");
+  await page.waitForFunction(() => document.querySelector("#resend-result").textContent.length > 0);
+  assert.match(await page.textContent("#resend-result"), /If the request number and email match/);
+  assert.ok(await sideScroll(page) <= 0);
+  assert.deepEqual(await axeViolations(page), []);
+  await screenshot(page, "student-resend-phone");
+  await context.close();
+});
