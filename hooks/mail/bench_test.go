@@ -107,3 +107,20 @@ func BenchmarkTransitionOutbox(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkEnqueue is the mean cost of one Enqueue inside an open
+// transaction, the figure least disturbed by other load on the machine.
+func BenchmarkEnqueue(b *testing.B) {
+	app, fx, lab := newApp(b)
+	job := newJob(b, app, fx, nil)
+	app.RunInTransaction(func(tx core.App) error {
+		for i := 0; b.Loop(); i++ {
+			m := message(job, mail.KindConfirm, fmt.Sprintf("mean:%d", i))
+			m.Data.PrinterName, m.Data.MaterialName = "Prusa MK4S", "PLA"
+			if _, err := mail.Enqueue(tx, lab, m); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return nil
+	})
+}

@@ -104,11 +104,15 @@ func Enqueue(txApp core.App, lab settings.Lab, msg Message) (*core.Record, error
 	if msg.Job == nil {
 		return nil, errors.New("mail: a message needs its job")
 	}
-	existing, err := txApp.FindFirstRecordByData(schema.Emails, "dedupe_key", msg.DedupeKey)
-	if err == nil {
-		return existing, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
+	// An id lookup on the unique index: the common case (no duplicate) then
+	// costs no record load.
+	var existingID string
+	err := txApp.DB().Select("id").From(schema.Emails).
+		Where(dbx.HashExp{"dedupe_key": msg.DedupeKey}).Limit(1).Row(&existingID)
+	switch {
+	case err == nil:
+		return txApp.FindRecordById(schema.Emails, existingID)
+	case !errors.Is(err, sql.ErrNoRows):
 		return nil, fmt.Errorf("mail: looking up %q: %w", msg.DedupeKey, err)
 	}
 
