@@ -11,11 +11,13 @@ import { actionsFor, openAction } from "./dialogs.js";
 
 let current = null; // {id, job}
 
-// The links route belongs to another part of PrintLab and may be absent: a probe
-// with an invalid body answers 400 when the route exists, 404 when it does not.
+// The links route belongs to another part of PrintLab and may be absent. Without
+// it the generic action route answers "unknown_action"; the probe names no job,
+// so it never signs a link or logs an opened file.
 let slicerProbe;
 function slicerRoute() {
-  slicerProbe ??= call("/api/printlab/jobs/probe/links", { file: "" }).then(() => true, (err) => err.status === 400);
+  slicerProbe ??= call("/api/printlab/jobs/probe/links", { file: "model" }).then(() => true,
+    (err) => err.status !== 0 && err.status !== 405 && err.code !== "unknown_action");
   return slicerProbe;
 }
 
