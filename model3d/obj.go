@@ -15,8 +15,9 @@ const objMaxLine = 1 << 20
 func parseOBJ(r io.ReaderAt, size int64, lim Limits) (*Mesh, error) {
 	s := newTextScanner(io.NewSectionReader(r, 0, size), objMaxLine, size)
 	s.line = 0 // nextLine counts lines as it returns them
-	verts := make([]float32, 0, 3*1024)
-	faces := make([]int32, 0, 3*1024)
+	// "v x y z" and "f a b c" lines take at least ~20 bytes each.
+	verts := make([]float32, 0, 3*sizeEstimate(size, 40, lim.MaxVertices))
+	faces := make([]int32, 0, 3*sizeEstimate(size, 40, lim.MaxTriangles))
 	var fields [][]byte
 	var corner []int32
 	for {
@@ -38,6 +39,7 @@ func parseOBJ(r io.ReaderAt, size int64, lim Limits) (*Mesh, error) {
 			if lim.MaxVertices > 0 && len(verts)/3 >= lim.MaxVertices {
 				return nil, newErr(CodeTooManyVertices, "The model has more than %s vertices, more than we accept. Please export it with a coarser resolution or decimate it.", num(lim.MaxVertices))
 			}
+			verts = appendCap(verts, 3)
 			for _, f := range fields[:3] {
 				v, ok := parseFloat(f)
 				if !ok || !finite32(v) {
@@ -75,6 +77,7 @@ func parseOBJ(r io.ReaderAt, size int64, lim Limits) (*Mesh, error) {
 		if lim.MaxTriangles > 0 && len(faces)/3+len(corner)-2 > lim.MaxTriangles {
 			return nil, tooManyTriangles(len(faces)/3+len(corner)-2, lim)
 		}
+		faces = appendCap(faces, 3*(len(corner)-2))
 		for i := 1; i+1 < len(corner); i++ {
 			faces = append(faces, corner[0], corner[i], corner[i+1])
 		}

@@ -73,8 +73,32 @@ func (s *textScanner) fill() bool {
 	return n > 0
 }
 
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
+// spaceTab makes the whitespace test one load in the scanners' hot loops.
+var spaceTab = [256]bool{' ': true, '\t': true, '\n': true, '\r': true, '\f': true, '\v': true}
+
+func isSpace(c byte) bool { return spaceTab[c] }
+
+// appendCap returns s with room for n more elements, doubling the
+// capacity when it must grow: append's 1.25× growth for large slices
+// would copy a 1M-triangle mesh about twenty times.
+func appendCap[T any](s []T, n int) []T {
+	if len(s)+n <= cap(s) {
+		return s
+	}
+	ns := make([]T, len(s), max(2*cap(s), len(s)+n, 1024))
+	copy(ns, s)
+	return ns
+}
+
+// sizeEstimate guesses how many elements a text file of size bytes holds
+// when each takes at least per bytes, capped; untouched capacity costs
+// only address space, not memory.
+func sizeEstimate(size int64, per int64, limit int) int {
+	n := size / per
+	if limit > 0 && n > int64(limit) {
+		n = int64(limit)
+	}
+	return int(min(n, 1<<28))
 }
 
 // token returns the next whitespace-separated token, or nil at the end.

@@ -131,7 +131,8 @@ func tooManyTriangles[T ~int | ~int64](n T, lim Limits) *Error {
 // parseASCIISTL streams "vertex x y z" triplets; facets must be triangles.
 func parseASCIISTL(r io.Reader, size int64, lim Limits) (*Mesh, error) {
 	s := newTextScanner(r, 4096, size)
-	tris := make([]float32, 0, 9*1024)
+	// An ASCII facet takes at least ~100 bytes; see sizeEstimate.
+	tris := make([]float32, 0, 9*sizeEstimate(size, 100, lim.MaxTriangles))
 	inLoop, loopVerts, sawEnd := false, 0, false
 	for {
 		tok, ok := s.token()
@@ -146,6 +147,7 @@ func parseASCIISTL(r io.Reader, size int64, lim Limits) (*Mesh, error) {
 			if !inLoop || loopVerts == 3 {
 				return nil, newErr(CodeBadSyntax, "Line %s of the STL file has a vertex outside a 3-corner \"outer loop\": the file is damaged or not a valid ASCII STL.", num(s.line))
 			}
+			tris = appendCap(tris, 3)
 			for range 3 {
 				t, ok := s.token()
 				if !ok {

@@ -260,7 +260,7 @@ func (t *tmfReader) parseModel(r io.Reader, hint int64, name string, root bool) 
 				}
 				v[i] = float32(f)
 			}
-			obj.verts = append(obj.verts, v[0], v[1], v[2])
+			obj.verts = append(appendCap(obj.verts, 3), v[0], v[1], v[2])
 		case "triangle":
 			if obj == nil {
 				continue
@@ -275,7 +275,7 @@ func (t *tmfReader) parseModel(r io.Reader, hint int64, name string, root bool) 
 				if !ok || n < 0 || n > math.MaxUint32 {
 					return nil, newErr(CodeBadIndex, "The 3MF model has a triangle corner %s, which is not a valid vertex number: the file is damaged. Please export it again.", quote(s))
 				}
-				obj.tris = append(obj.tris, uint32(n))
+				obj.tris = append(appendCap(obj.tris, 1), uint32(n))
 			}
 		case "model":
 			if u, ok, err := x.attrString("unit"); err != nil {
