@@ -3,6 +3,7 @@ package intake
 import (
 	"bytes"
 	"encoding/json"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -37,18 +38,20 @@ type afterwork struct {
 
 func newAfterwork() *afterwork { return &afterwork{pending: map[string]*time.Timer{}} }
 
-// run starts fn in the background unless the app is shutting down.
-func (a *afterwork) run(fn func()) {
+// run starts fn in the background unless the app is shutting down, and
+// reports whether it did.
+func (a *afterwork) run(fn func()) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.closed {
-		return
+		return false
 	}
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
 		fn()
 	}()
+	return true
 }
 
 // close stops accepting work, runs pending sidecar rewrites now and waits.
@@ -72,15 +75,33 @@ func (a *afterwork) close(app core.App) {
 // thumbnail renders the job's thumbnail from the parsed mesh and stores it in
 // the job's thumbnail field (which rewrites the sidecar and tells the status
 // page through the update hooks).
-func (a *afterwork) thumbnail(app core.App, jobID string, mesh *model3d.Mesh) {
+// The parse budget's held bytes are released once the mesh is no longer needed;
+// after a large model the memory is handed back to the OS at once rather than
+// kept as heap headroom.
+func (a *afterwork) thumbnail(app core.App, jobID string, mesh *model3d.Mesh, b *budget, held int64) {
+	done := func() {
+		if held > 0 {
+			b.release(held)
+		}
+		if held >= 16<<20 {
+			debug.FreeOSMemory()
+		}
+	}
 	if mesh == nil {
+		done()
 		return
 	}
-	a.run(func() {
-		if err := storeThumbnail(app, jobID, mesh); err != nil {
+	ok := a.run(func() {
+		defer done()
+		err := storeThumbnail(app, jobID, mesh)
+		mesh = nil
+		if err != nil {
 			app.Logger().Error("printlab: thumbnail", "job", jobID, "error", err)
 		}
 	})
+	if !ok {
+		done()
+	}
 }
 
 func storeThumbnail(app core.App, jobID string, mesh *model3d.Mesh) error {

@@ -22,7 +22,8 @@ import (
 // topic.
 func Register(app core.App) {
 	after := newAfterwork()
-	sub := &submitter{accepted: newWindow(time.Hour), attempts: newWindow(time.Hour), after: after, now: time.Now}
+	sub := &submitter{accepted: newWindow(time.Hour), attempts: newWindow(time.Hour), after: after,
+		parsing: newBudget(parseBudget), now: time.Now}
 	res := &resender{perIP: newWindow(time.Hour), now: time.Now}
 
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {

@@ -35,6 +35,7 @@ type submitter struct {
 	accepted *window // accepted submissions per IP (settings.SubmitsPerIPHour)
 	attempts *window // every attempt per IP
 	after    *afterwork
+	parsing  *budget
 	// now is the clock; tests replace it.
 	now func() time.Time
 }
@@ -82,6 +83,7 @@ func (s *submitter) submit(e *core.RequestEvent) error {
 	}
 
 	f, fieldErrs := validate(e.App, lab, up.fields)
+	var held int64 // bytes of the parse budget this request holds
 	var mesh *model3d.Mesh
 	var stats model3d.Stats
 	original := cleanName(up.name)
@@ -97,6 +99,13 @@ func (s *submitter) submit(e *core.RequestEvent) error {
 		}
 		lim := model3d.DefaultLimits()
 		lim.MaxBytes = lab.MaxUploadBytes()
+		// Held until the thumbnail is rendered (or the request fails): the mesh lives that long.
+		held = s.parsing.acquire(up.size)
+		defer func() {
+			if held > 0 {
+				s.parsing.release(held)
+			}
+		}()
 		mesh, err = parseModel(up.path, up.size, original, lim)
 		if err != nil {
 			var me *model3d.Error
@@ -125,7 +134,8 @@ func (s *submitter) submit(e *core.RequestEvent) error {
 		return jobs.Respond(e, err)
 	}
 	created = true
-	s.after.thumbnail(e.App, job.Id, mesh)
+	s.after.thumbnail(e.App, job.Id, mesh, s.parsing, held)
+	held = 0
 	return e.JSON(http.StatusCreated, map[string]any{
 		"id": job.Id, "short_id": job.GetString("short_id"), "status_url": link,
 	})
