@@ -250,8 +250,8 @@ func completeData(app core.App, lab settings.Lab, job *core.Record, d Data) Data
 	if d.MaterialName == "" {
 		d.MaterialName = relatedName(app, schema.Materials, job.GetString("material"))
 	}
-	if d.PaidAt.IsZero() && job.GetDateTime("picked_up_at").Time().After(time.Time{}) {
-		d.PaidAt = job.GetDateTime("picked_up_at").Time()
+	if paid := job.GetDateTime("picked_up_at"); d.PaidAt.IsZero() && !paid.IsZero() {
+		d.PaidAt = paid.Time()
 	}
 	d.StatusURL = absoluteURL(lab.PublicURL, d.StatusURL)
 	d.ConfirmURL = absoluteURL(lab.PublicURL, d.ConfirmURL)
