@@ -11,9 +11,10 @@ let onUnauthorized = () => {};
 /** setUnauthorizedHandler registers what happens when the token has expired. */
 export function setUnauthorizedHandler(fn) { onUnauthorized = fn; }
 
-// A 401 from the record API or realtime means the 12 h sign-in ran out mid-shift.
+// A 401 from the record API means the 12 h sign-in ran out (or an admin reset
+// the workstation's password) mid-shift. A wrong password at sign-in is a 400.
 pb.afterSend = function (response, data) {
-  if (response.status === 401 && pb.authStore.isValid === false) onUnauthorized();
+  if (response.status === 401) onUnauthorized();
   return data;
 };
 

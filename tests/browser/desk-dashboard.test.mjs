@@ -238,3 +238,31 @@ test("what students type renders as text; axe-core finds nothing serious; phones
   await screenshot(page, "desk-phone");
   await context.close();
 });
+
+test("a sign-in that runs out mid-shift asks again and keeps the open dialog", async () => {
+  const job = await submitJob(server, { first: "Token", last: "Expiry" });
+  const { context, page } = await newPage();
+  await signIn(page, server, BACKROOM);
+  await card(page, job.id).locator(".open").click();
+  await page.waitForSelector("#detail[open] .facts");
+  await page.getByRole("button", { name: "Add note" }).first().click();
+  await page.fill("#ad-text", "Half-typed note that must survive");
+  // An admin resets the workstation's password: its token stops working at once.
+  const ws = (await server.api(`/api/collections/workstations/records?filter=${encodeURIComponent('username="backroom"')}`, { as: "admin" })).body.items[0];
+  const fresh = "backroom-password-456";
+  const r = await server.api(`/api/collections/workstations/records/${ws.id}`, { method: "PATCH", as: "admin", body: { password: fresh, passwordConfirm: fresh } });
+  assert.equal(r.status, 200);
+  // Choosing the name claims the job: the first request with the dead token.
+  await chooseStaff(page, "Alex Kim");
+  await page.locator("#signin[open] #signin-msg", { hasText: "expired" }).waitFor();
+  await page.fill("#si-pass", fresh);
+  await page.click("#signin-submit");
+  await page.waitForFunction(() => !document.querySelector("#signin").open);
+  assert.equal(await page.inputValue("#ad-text"), "Half-typed note that must survive");
+  await page.click("#ad-submit");
+  await page.waitForFunction(() => !document.querySelector("#action-dialog").open);
+  const j = await server.api(`/api/collections/jobs/records/${job.id}`, { as: "admin" });
+  assert.equal(j.body.notes.at(-1).text, "Half-typed note that must survive");
+  assert.equal(j.body.notes.at(-1).workstation_name, "Back Room");
+  await context.close();
+});
