@@ -131,9 +131,9 @@ func init() {
 
 		ps := app.Settings()
 		ps.Meta.AppName = "PrintLab"
-		ps.Meta.SenderName = "PrintLab"
-		if ps.Meta.SenderAddress == "" || ps.Meta.SenderAddress == "no-reply@example.com" {
-			ps.Meta.SenderAddress = "printlab@localhost"
+		ps.Meta.SenderName = "Makerspace 3D Printing"                                      // the default lab name; set both in the admin UI with SMTP
+		if ps.Meta.SenderAddress == "" || ps.Meta.SenderAddress == "support@example.com" { // PocketBase's placeholder
+			ps.Meta.SenderAddress = "printlab@printlab.invalid" // an obvious placeholder until SMTP is set up
 		}
 		return app.Save(ps)
 	}, func(app core.App) error {
