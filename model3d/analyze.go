@@ -143,8 +143,9 @@ func Analyze(m *Mesh) Stats {
 		workers = 1
 	}
 	// Edges are bucketed by the top bits of their 64-bit key so that each
-	// bucket's hash table stays in cache (about 4–8k edges per bucket).
-	bbits := max(0, min(12, bits.Len(uint(3*n/8192))))
+	// bucket's hash table stays in cache (about 8–16k edges per bucket,
+	// a 256 KB table) while the scatter writes to few enough streams.
+	bbits := max(0, min(12, bits.Len(uint(3*n/16384))))
 	nb := 1 << bbits
 	shift := uint(64 - bbits)
 	parts := make([]partial, workers)
@@ -190,8 +191,9 @@ func measure(t []float32, keys []uint64, lo, hi, nb int, shift uint) partial {
 	p := partial{hist: make([]uint32, nb)}
 	// Locals and plain comparisons rather than the builtin float min/max:
 	// parsers never return NaN, and the NaN handling costs a lot here.
-	mnx, mny, mnz := math.Inf(1), math.Inf(1), math.Inf(1)
-	mxx, mxy, mxz := math.Inf(-1), math.Inf(-1), math.Inf(-1)
+	inf := float32(math.Inf(1))
+	mnx, mny, mnz := inf, inf, inf
+	mxx, mxy, mxz := -inf, -inf, -inf
 	var vol, area float64
 	deg := 0
 	hist := p.hist
@@ -200,24 +202,25 @@ func measure(t []float32, keys []uint64, lo, hi, nb int, shift uint) partial {
 		ax, ay, az := float64(v[0]), float64(v[1]), float64(v[2])
 		bx, by, bz := float64(v[3]), float64(v[4]), float64(v[5])
 		cx, cy, cz := float64(v[6]), float64(v[7]), float64(v[8])
-		for _, q := range [3][3]float64{{ax, ay, az}, {bx, by, bz}, {cx, cy, cz}} {
-			if q[0] < mnx {
-				mnx = q[0]
+		for j := 0; j < 9; j += 3 {
+			x, y, z := v[j], v[j+1], v[j+2]
+			if x < mnx {
+				mnx = x
 			}
-			if q[0] > mxx {
-				mxx = q[0]
+			if x > mxx {
+				mxx = x
 			}
-			if q[1] < mny {
-				mny = q[1]
+			if y < mny {
+				mny = y
 			}
-			if q[1] > mxy {
-				mxy = q[1]
+			if y > mxy {
+				mxy = y
 			}
-			if q[2] < mnz {
-				mnz = q[2]
+			if z < mnz {
+				mnz = z
 			}
-			if q[2] > mxz {
-				mxz = q[2]
+			if z > mxz {
+				mxz = z
 			}
 		}
 		// Signed volume of the tetrahedron (origin, a, b, c) ×6.
@@ -246,8 +249,8 @@ func measure(t []float32, keys []uint64, lo, hi, nb int, shift uint) partial {
 		hist[e1>>shift]++
 		hist[e2>>shift]++
 	}
-	p.min = [3]float64{mnx, mny, mnz}
-	p.max = [3]float64{mxx, mxy, mxz}
+	p.min = [3]float64{float64(mnx), float64(mny), float64(mnz)}
+	p.max = [3]float64{float64(mxx), float64(mxy), float64(mxz)}
 	p.vol, p.area, p.degenerate = vol/6, area/2, deg
 	return p
 }
@@ -330,7 +333,6 @@ func countOpenEdges(src []uint64, parts []partial, per, nb int, shift uint) int 
 		go func() {
 			defer wg.Done()
 			var table []uint64
-			var counts []uint8
 			for {
 				mu.Lock()
 				b := int(next)
@@ -342,24 +344,33 @@ func countOpenEdges(src []uint64, parts []partial, per, nb int, shift uint) int 
 				ks := keys[starts[b]:starts[b+1]]
 				size := 1 << bits.Len(uint(2*len(ks)))
 				if cap(table) < size {
-					table, counts = make([]uint64, size), make([]uint8, size)
+					table = make([]uint64, size)
 				}
-				table, counts = table[:size], counts[:size]
-				clear(counts)
+				table = table[:size]
+				clear(table)
 				mask := uint64(size - 1)
+				// An entry is the key with its low 2 bits replaced by the
+				// use count (1, 2, 3 = "3 or more"); 0 marks a free slot.
 				for _, k := range ks {
-					// The low bits are independent of the bucket's top bits.
-					i := k & mask
-					for counts[i] != 0 && table[i] != k {
+					kk := k &^ 3
+					i := k >> 2 & mask
+					for {
+						e := table[i]
+						if e == 0 {
+							table[i] = kk | 1
+							break
+						}
+						if e&^3 == kk {
+							if e&3 < 3 {
+								table[i] = e + 1
+							}
+							break
+						}
 						i = (i + 1) & mask
 					}
-					table[i] = k
-					if counts[i] < 255 {
-						counts[i]++
-					}
 				}
-				for _, c := range counts {
-					if c != 0 && c != 2 {
+				for _, e := range table {
+					if e != 0 && e&3 != 2 {
 						open[w]++
 					}
 				}

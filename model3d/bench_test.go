@@ -5,6 +5,7 @@ import (
 	"io"
 	"sync"
 	"testing"
+	"time"
 
 	"printlab/model3d"
 	"printlab/model3d/testmesh"
@@ -29,11 +30,17 @@ func big(b *testing.B) {
 	})
 }
 
+// reportCPU adds the process CPU time per operation (all threads).
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric(float64(processCPU()-start)/1e6/float64(b.N), "cpu-ms/op")
+}
+
 func benchParse(b *testing.B, data []byte, name string, analyze bool) {
 	lim := model3d.DefaultLimits()
 	lim.MaxBytes = int64(len(data))
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
+	defer reportCPU(b, processCPU())
 	for b.Loop() {
 		m, err := model3d.Parse(bytes.NewReader(data), int64(len(data)), name, lim)
 		if err != nil {
@@ -55,6 +62,7 @@ func BenchmarkParseSTL1M(b *testing.B) { big(b); benchParse(b, bigSTL, "t.stl", 
 // BenchmarkAnalyze1M is analysis alone.
 func BenchmarkAnalyze1M(b *testing.B) {
 	big(b)
+	defer reportCPU(b, processCPU())
 	for b.Loop() {
 		model3d.Analyze(bigMesh)
 	}
@@ -63,6 +71,7 @@ func BenchmarkAnalyze1M(b *testing.B) {
 // BenchmarkRender1M renders the 1M-triangle mesh to a 512×512 PNG.
 func BenchmarkRender1M(b *testing.B) {
 	big(b)
+	defer reportCPU(b, processCPU())
 	for b.Loop() {
 		if err := model3d.RenderPNG(io.Discard, bigMesh, 512); err != nil {
 			b.Fatal(err)
@@ -88,6 +97,7 @@ func BenchmarkParseAnalyze50k(b *testing.B) {
 // BenchmarkThumbnail50k renders a typical upload's 512×512 thumbnail.
 func BenchmarkThumbnail50k(b *testing.B) {
 	m := testmesh.Torus(40, 15, 250, 100)
+	defer reportCPU(b, processCPU())
 	for b.Loop() {
 		model3d.Thumbnail(io.Discard, m, 512)
 	}
