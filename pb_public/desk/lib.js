@@ -56,15 +56,19 @@ export function upload(path, form, onProgress) {
 }
 
 // Protected files need a short-lived token; one is reused for two minutes so a
-// tab of fifty thumbnails costs one request.
-let fileToken = { value: "", at: 0 };
+// tab of fifty thumbnails costs one request. Concurrent callers share the one
+// request in flight: the SDK cancels duplicate pending requests, which would
+// otherwise leave most cards without their thumbnail.
+let fileToken = { value: null, at: 0 };
 /** fileURL returns a tokened URL for a protected file of a job. */
 export async function fileURL(record, name, query = {}) {
   if (!name) return "";
-  if (Date.now() - fileToken.at > 2 * 60 * 1000) {
-    fileToken = { value: await pb.files.getToken(), at: Date.now() };
+  if (!fileToken.value || Date.now() - fileToken.at > 2 * 60 * 1000) {
+    const pending = pb.files.getToken({ requestKey: null });
+    fileToken = { value: pending, at: Date.now() };
+    pending.catch(() => { if (fileToken.value === pending) fileToken = { value: null, at: 0 }; });
   }
-  return pb.files.getURL(record, name, { ...query, token: fileToken.value });
+  return pb.files.getURL(record, name, { ...query, token: await fileToken.value });
 }
 
 /** quote mirrors hooks/jobs/money.go: integer cents, half-up, minimum, half hours. */

@@ -227,6 +227,11 @@ test("what students type renders as text; axe-core finds nothing serious; phones
   await screenshot(page, "desk-detail-desktop");
   await page.keyboard.press("Escape");
   assert.deepEqual(await axeViolations(page), [], "dashboard");
+  // Every card of a job with a thumbnail shows it (all fetched with one shared file token).
+  await page.waitForFunction(() => {
+    const imgs = [...document.querySelectorAll("#cards .thumb img")];
+    return imgs.length >= 3 && imgs.every((i) => i.complete && i.naturalWidth > 0);
+  }, null, { timeout: 5000 });
   await screenshot(page, "desk-desktop");
   await c.locator("[data-action=approve]").click();
   await page.waitForSelector("#action-dialog[open]");
