@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -36,6 +37,9 @@ type submitter struct {
 	attempts *window // every attempt per IP
 	after    *afterwork
 	parsing  *budget
+	// inflight holds email+hash of submissions between the duplicate check
+	// and their commit, so two identical uploads at once cannot both pass.
+	inflight sync.Map
 	// now is the clock; tests replace it.
 	now func() time.Time
 }
@@ -121,6 +125,13 @@ func (s *submitter) submit(e *core.RequestEvent) error {
 		return jobs.Respond(e, invalid(fieldErrs))
 	}
 
+	dupKey := strings.ToLower(f.email) + "\x00" + up.sha256
+	if _, busy := s.inflight.LoadOrStore(dupKey, true); busy {
+		msg := "This same file is being sent from your email address right now: wait for that upload to finish, then follow it through its email."
+		return jobs.Respond(e, &jobs.Error{Status: http.StatusConflict, Code: "duplicate", Message: msg,
+			Fields: map[string]string{"model": msg}})
+	}
+	defer s.inflight.Delete(dupKey)
 	if short, err := duplicateOf(e.App, f.email, up.sha256); err != nil {
 		return jobs.Respond(e, err)
 	} else if short != "" {

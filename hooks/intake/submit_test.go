@@ -451,3 +451,22 @@ func postJSON(tb testing.TB, app *tests.TestApp, url, body string) *recorder {
 	req.RemoteAddr = "203.0.113.7:5000"
 	return serve(tb, app, req)
 }
+
+func TestSubmitConcurrentDuplicatesOneWins(t *testing.T) {
+	isolateTemp(t)
+	app, fx := testapp.NewSeeded(t)
+	defer app.Cleanup()
+	stl := cubeSTL(t, 25)
+	get(t, app, "/api/printlab/catalog") // build the router before the race
+	codes := make(chan int, 4)
+	for i := 0; i < 4; i++ {
+		go func() { codes <- post(t, app, validFields(fx), "same.stl", stl).Code }()
+	}
+	got := map[int]int{}
+	for i := 0; i < 4; i++ {
+		got[<-codes]++
+	}
+	if got[201] != 1 || got[409] != 3 {
+		t.Errorf("answers %v, want one 201 and three 409", got)
+	}
+}

@@ -17,7 +17,12 @@ async function init() {
   if (hash.startsWith("resend-") || !hash) {
     $("#loading").hidden = true;
     $("#title").textContent = "Get a new confirmation link";
+    $("#resend-heading").hidden = true;
+    $("#resend").setAttribute("aria-labelledby", "title");
     showResend(hash.slice("resend-".length));
+    api("/api/printlab/catalog").then((c) => {
+      document.querySelectorAll("[data-lab-name]").forEach((el) => { el.textContent = c.lab_name; });
+    }, () => {});
     return;
   }
   let data;
@@ -85,6 +90,12 @@ async function confirm() {
   }
 }
 
+function result(text, kind) {
+  const el = $("#resend-result");
+  el.className = `alert alert-${kind}`;
+  el.textContent = text;
+}
+
 function showResend(shortId) {
   $("#resend-id").value = shortId || "";
   $("#resend").hidden = false;
@@ -103,9 +114,9 @@ async function resend(e) {
   btn.disabled = true;
   try {
     const r = await api("/api/printlab/confirm/resend", { method: "POST", body: { short_id: id, email } });
-    $("#resend-result").textContent = r.message;
+    result(r.message, "success");
   } catch (err) {
-    $("#resend-result").textContent = err.message;
+    result(err.message, "danger");
   } finally {
     btn.disabled = false;
   }
