@@ -17,19 +17,7 @@ const maxModelBytes = 500 << 20
 // outbox rows in one transaction.
 func init() {
 	m.Register(func(app core.App) error {
-		printers, err := app.FindCollectionByNameOrId(schema.Printers)
-		if err != nil {
-			return err
-		}
-		materials, err := app.FindCollectionByNameOrId(schema.Materials)
-		if err != nil {
-			return err
-		}
-		staff, err := app.FindCollectionByNameOrId(schema.Staff)
-		if err != nil {
-			return err
-		}
-		ws, err := app.FindCollectionByNameOrId(schema.Workstations)
+		ids, err := collectionIDs(app, schema.Printers, schema.Materials, schema.Staff, schema.Workstations)
 		if err != nil {
 			return err
 		}
@@ -46,9 +34,9 @@ func init() {
 			&core.TextField{Name: "course", Required: true, Max: 40},
 			// What to print and how.
 			&core.SelectField{Name: "method", Required: true, Values: schema.Methods, MaxSelect: 1},
-			&core.RelationField{Name: "material", Required: true, CollectionId: materials.Id, MaxSelect: 1},
+			&core.RelationField{Name: "material", Required: true, CollectionId: ids[schema.Materials], MaxSelect: 1},
 			&core.TextField{Name: "color", Required: true, Max: 60},
-			&core.RelationField{Name: "printer", Required: true, CollectionId: printers.Id, MaxSelect: 1},
+			&core.RelationField{Name: "printer", Required: true, CollectionId: ids[schema.Printers], MaxSelect: 1},
 			&core.BoolField{Name: "ack_min_charge"},
 			&core.BoolField{Name: "ack_mm"},
 			// Files: the original upload (never modified), the staff's sliced file, the thumbnail.
@@ -81,13 +69,13 @@ func init() {
 			&core.NumberField{Name: "failure_count", OnlyInt: true, Min: f(0)},
 			&core.JSONField{Name: "notes", MaxSize: 200000},
 			// Advisory claim while a dialog is open (SPEC §2).
-			&core.RelationField{Name: "claim_workstation", CollectionId: ws.Id, MaxSelect: 1},
-			&core.RelationField{Name: "claim_staff", CollectionId: staff.Id, MaxSelect: 1},
+			&core.RelationField{Name: "claim_workstation", CollectionId: ids[schema.Workstations], MaxSelect: 1},
+			&core.RelationField{Name: "claim_staff", CollectionId: ids[schema.Staff], MaxSelect: 1},
 			&core.DateField{Name: "claim_until"},
 			// The last move, for conflict messages and undo windows.
 			&core.TextField{Name: "last_action", Max: 40},
-			&core.RelationField{Name: "last_staff", CollectionId: staff.Id, MaxSelect: 1},
-			&core.RelationField{Name: "last_workstation", CollectionId: ws.Id, MaxSelect: 1},
+			&core.RelationField{Name: "last_staff", CollectionId: ids[schema.Staff], MaxSelect: 1},
+			&core.RelationField{Name: "last_workstation", CollectionId: ids[schema.Workstations], MaxSelect: 1},
 			&core.DateField{Name: "status_changed"},
 			&core.DateField{Name: "completed_at"},
 			&core.DateField{Name: "picked_up_at"},

@@ -12,25 +12,17 @@ import (
 // by workstations.
 func init() {
 	m.Register(func(app core.App) error {
-		jobs, err := app.FindCollectionByNameOrId(schema.Jobs)
-		if err != nil {
-			return err
-		}
-		staff, err := app.FindCollectionByNameOrId(schema.Staff)
-		if err != nil {
-			return err
-		}
-		ws, err := app.FindCollectionByNameOrId(schema.Workstations)
+		ids, err := collectionIDs(app, schema.Jobs, schema.Staff, schema.Workstations)
 		if err != nil {
 			return err
 		}
 
 		events := core.NewBaseCollection(schema.Events)
 		events.Fields.Add(
-			&core.RelationField{Name: "job", Required: true, CollectionId: jobs.Id, MaxSelect: 1},
+			&core.RelationField{Name: "job", Required: true, CollectionId: ids[schema.Jobs], MaxSelect: 1},
 			&core.TextField{Name: "type", Required: true, Max: 40},
-			&core.RelationField{Name: "staff", CollectionId: staff.Id, MaxSelect: 1},
-			&core.RelationField{Name: "workstation", CollectionId: ws.Id, MaxSelect: 1},
+			&core.RelationField{Name: "staff", CollectionId: ids[schema.Staff], MaxSelect: 1},
+			&core.RelationField{Name: "workstation", CollectionId: ids[schema.Workstations], MaxSelect: 1},
 			&core.TextField{Name: "actor", Max: 40, Help: "staff, student, system or admin"},
 			&core.TextField{Name: "from_status", Max: 20},
 			&core.TextField{Name: "to_status", Max: 20},
@@ -46,13 +38,13 @@ func init() {
 
 		payments := core.NewBaseCollection(schema.Payments)
 		payments.Fields.Add(
-			&core.RelationField{Name: "job", Required: true, CollectionId: jobs.Id, MaxSelect: 1},
+			&core.RelationField{Name: "job", Required: true, CollectionId: ids[schema.Jobs], MaxSelect: 1},
 			&core.NumberField{Name: "grams", Min: f(0)},
 			&core.NumberField{Name: "amount_cents", OnlyInt: true, Min: f(0)},
 			&core.TextField{Name: "reference", Max: 120},
 			&core.TextField{Name: "picked_up_by", Max: 120},
-			&core.RelationField{Name: "staff", CollectionId: staff.Id, MaxSelect: 1},
-			&core.RelationField{Name: "workstation", CollectionId: ws.Id, MaxSelect: 1},
+			&core.RelationField{Name: "staff", CollectionId: ids[schema.Staff], MaxSelect: 1},
+			&core.RelationField{Name: "workstation", CollectionId: ids[schema.Workstations], MaxSelect: 1},
 			&core.BoolField{Name: "voided"},
 			&core.DateField{Name: "voided_at"},
 		)
@@ -67,7 +59,7 @@ func init() {
 
 		emails := core.NewBaseCollection(schema.Emails)
 		emails.Fields.Add(
-			&core.RelationField{Name: "job", CollectionId: jobs.Id, MaxSelect: 1},
+			&core.RelationField{Name: "job", CollectionId: ids[schema.Jobs], MaxSelect: 1},
 			&core.TextField{Name: "kind", Required: true, Max: 40},
 			&core.TextField{Name: "recipient", Required: true, Max: 320},
 			&core.TextField{Name: "subject", Max: 300},

@@ -38,3 +38,17 @@ func deleteCollections(app core.App, names ...string) error {
 	}
 	return nil
 }
+
+// collectionIDs looks up the ids of collections an earlier migration created,
+// for relation fields.
+func collectionIDs(app core.App, names ...string) (map[string]string, error) {
+	ids := make(map[string]string, len(names))
+	for _, name := range names {
+		c, err := app.FindCollectionByNameOrId(name)
+		if err != nil {
+			return nil, err
+		}
+		ids[name] = c.Id
+	}
+	return ids, nil
+}
