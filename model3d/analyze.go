@@ -26,6 +26,10 @@ type Stats struct {
 	// Inverted is true when the signed volume is negative: the triangles
 	// are wound inside out and slicers may print it hollow or not at all.
 	Inverted bool `json:"inverted"`
+	// Oriented is true when every edge is traversed once in each
+	// direction by the triangles sharing it (consistent winding). With
+	// Closed and not Inverted it makes back-face culling exact.
+	Oriented bool `json:"oriented"`
 	// UnitsWarning is "", UnitsTooSmall, UnitsInches or UnitsTooLarge;
 	// UnitsAdvice turns it into a sentence.
 	UnitsWarning string `json:"units_warning,omitempty"`
@@ -127,6 +131,7 @@ type partial struct {
 	min, max   [3]float64
 	vol, area  float64
 	degenerate int
+	orient     uint64 // Σ ±key over directed edges; 0 when consistently wound
 	hist       []uint32
 }
 
@@ -171,6 +176,7 @@ func Analyze(m *Mesh) Stats {
 		p.vol += q.vol
 		p.area += q.area
 		p.degenerate += q.degenerate
+		p.orient += q.orient
 	}
 	for i := range 3 {
 		s.MinMM[i], s.MaxMM[i] = p.min[i], p.max[i]
@@ -182,6 +188,7 @@ func Analyze(m *Mesh) Stats {
 	s.Degenerate = p.degenerate
 	s.OpenEdges = countOpenEdges(keys, parts, per, nb, shift)
 	s.Closed = s.OpenEdges == 0
+	s.Oriented = p.orient == 0
 	s.UnitsWarning = unitsGuess(s.SizeMM)
 	return s
 }
@@ -195,6 +202,7 @@ func measure(t []float32, keys []uint64, lo, hi, nb int, shift uint) partial {
 	mnx, mny, mnz := inf, inf, inf
 	mxx, mxy, mxz := -inf, -inf, -inf
 	var vol, area float64
+	var orient uint64
 	deg := 0
 	hist := p.hist
 	for k := lo; k < hi; k++ {
@@ -243,6 +251,19 @@ func measure(t []float32, keys []uint64, lo, hi, nb int, shift uint) partial {
 		hb := vertexHash(v[3], v[4], v[5])
 		hc := vertexHash(v[6], v[7], v[8])
 		e0, e1, e2 := edgeKey(ha, hb), edgeKey(hb, hc), edgeKey(hc, ha)
+		// Each edge adds its key when walked one way and subtracts it the
+		// other way, so consistently wound pairs cancel exactly.
+		d0, d1, d2 := e0, e1, e2
+		if ha > hb {
+			d0 = -e0
+		}
+		if hb > hc {
+			d1 = -e1
+		}
+		if hc > ha {
+			d2 = -e2
+		}
+		orient += d0 + d1 + d2
 		ks := keys[k*3 : k*3+3 : k*3+3]
 		ks[0], ks[1], ks[2] = e0, e1, e2
 		hist[e0>>shift]++
@@ -251,7 +272,7 @@ func measure(t []float32, keys []uint64, lo, hi, nb int, shift uint) partial {
 	}
 	p.min = [3]float64{float64(mnx), float64(mny), float64(mnz)}
 	p.max = [3]float64{float64(mxx), float64(mxy), float64(mxz)}
-	p.vol, p.area, p.degenerate = vol/6, area/2, deg
+	p.vol, p.area, p.degenerate, p.orient = vol/6, area/2, deg, orient
 	return p
 }
 

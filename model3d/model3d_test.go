@@ -201,6 +201,41 @@ func TestRender(t *testing.T) {
 	}
 }
 
+func TestCullingIsExactForClosedMeshes(t *testing.T) {
+	for _, m := range []*model3d.Mesh{testmesh.Cube(10), testmesh.Torus(40, 15, 90, 45)} {
+		s := model3d.Analyze(m)
+		if !model3d.CanCull(s) {
+			t.Fatalf("closed outward mesh not cullable: %+v", s)
+		}
+		a, _ := model3d.Render(m, 96)
+		b, _ := model3d.RenderWith(m, 96, model3d.RenderOptions{CullBackFaces: true})
+		if !bytes.Equal(a.Pix, b.Pix) {
+			diff := 0
+			for i := range a.Pix {
+				if a.Pix[i] != b.Pix[i] {
+					diff++
+				}
+			}
+			// Only depth ties along silhouettes may differ.
+			if diff > len(a.Pix)/500 {
+				t.Errorf("culled render differs in %d of %d bytes", diff, len(a.Pix))
+			}
+		}
+	}
+	// Flipping one triangle breaks consistent winding; an open mesh and an
+	// inverted one are not cullable either.
+	m := testmesh.Cube(10)
+	for j := range 3 {
+		m.Tris[3+j], m.Tris[6+j] = m.Tris[6+j], m.Tris[3+j]
+	}
+	if s := model3d.Analyze(m); !s.Closed || s.Oriented || model3d.CanCull(s) {
+		t.Errorf("one flipped triangle: %+v", s)
+	}
+	if s := model3d.Analyze(&model3d.Mesh{Tris: testmesh.Cube(10).Tris[9:]}); s.Oriented || model3d.CanCull(s) {
+		t.Errorf("open: %+v", s)
+	}
+}
+
 func TestThumbnailEmbedded(t *testing.T) {
 	var thumb bytes.Buffer
 	src, _ := model3d.Render(testmesh.Cube(10), 100)

@@ -54,7 +54,7 @@ const bandRows = 16
 // RenderPNG renders the mesh shaded, in an isometric view that fits the
 // model, with a transparent background, as a size×size PNG.
 func RenderPNG(w io.Writer, m *Mesh, size int) error {
-	img, err := Render(m, size)
+	img, err := RenderWith(m, size, RenderOptions{})
 	if err != nil {
 		return err
 	}
@@ -74,6 +74,24 @@ func badThumbSize(size int) *Error {
 // (Lambert + ambient, two-sided) rasterization at 2×2 supersampling,
 // box-filtered down so silhouettes are anti-aliased.
 func Render(m *Mesh, size int) (*image.NRGBA, error) {
+	return RenderWith(m, size, RenderOptions{})
+}
+
+// RenderOptions tunes RenderWith.
+type RenderOptions struct {
+	// CullBackFaces skips triangles facing away from the camera, roughly
+	// halving the work. It is exact only for closed, consistently and
+	// outward wound meshes (see CanCull); elsewhere it leaves holes.
+	CullBackFaces bool
+}
+
+// CanCull reports whether back-face culling is exact for a mesh with
+// these statistics: from outside a closed, outward-wound surface, every
+// back face is hidden behind a front face.
+func CanCull(s Stats) bool { return s.Closed && s.Oriented && !s.Inverted }
+
+// RenderWith is Render with options.
+func RenderWith(m *Mesh, size int, opt RenderOptions) (*image.NRGBA, error) {
 	if size < MinThumbSize || size > MaxThumbSize {
 		return nil, badThumbSize(size)
 	}
@@ -199,7 +217,7 @@ func Render(m *Mesh, size int) (*image.NRGBA, error) {
 				out := shade[y0b*S : y1b*S]
 				for _, ti := range bins[starts[b]:starts[b+1]] {
 					v := t[ti*9 : ti*9+9 : ti*9+9]
-					rasterTri(v, &cam, zbuf, out, S, y0b, y1b)
+					rasterTri(v, &cam, zbuf, out, S, y0b, y1b, opt.CullBackFaces)
 				}
 			}
 		}()
@@ -255,12 +273,17 @@ func (c *camera) proj(x, y, z float32) (sx, sy, sz float32) {
 // rasterTri draws one triangle into a band's z-buffer and shade rows.
 // Samples are at pixel centres; the triangle's orientation on screen is
 // normalized so that inside-out meshes render too (two-sided lighting).
-func rasterTri(v []float32, c *camera, zbuf []float32, out []uint8, S, y0b, y1b int) {
+func rasterTri(v []float32, c *camera, zbuf []float32, out []uint8, S, y0b, y1b int, cull bool) {
 	x0, y0, z0 := c.proj(v[0], v[1], v[2])
 	x1, y1, z1 := c.proj(v[3], v[4], v[5])
 	x2, y2, z2 := c.proj(v[6], v[7], v[8])
 	area := (x1-x0)*(y2-y0) - (x2-x0)*(y1-y0)
 	if area == 0 || area != area {
+		return
+	}
+	// With y pointing down the screen, outward-wound faces turned away
+	// from the camera come out with a positive area.
+	if cull && area > 0 {
 		return
 	}
 	if area < 0 {
@@ -333,6 +356,17 @@ func shadeOf(v []float32) uint8 {
 // background and re-encoded, never passed through as raw bytes), else the
 // rendered view from RenderPNG.
 func Thumbnail(w io.Writer, m *Mesh, size int) error {
+	return thumbnail(w, m, size, RenderOptions{})
+}
+
+// ThumbnailFor is Thumbnail for a mesh already analysed (s = Analyze(m)):
+// it renders with back-face culling when CanCull(s), which is about
+// twice as fast and gives the same picture.
+func ThumbnailFor(w io.Writer, m *Mesh, s Stats, size int) error {
+	return thumbnail(w, m, size, RenderOptions{CullBackFaces: CanCull(s)})
+}
+
+func thumbnail(w io.Writer, m *Mesh, size int, opt RenderOptions) error {
 	if size < MinThumbSize || size > MaxThumbSize {
 		return badThumbSize(size)
 	}
@@ -343,7 +377,11 @@ func Thumbnail(w io.Writer, m *Mesh, size int) error {
 		canvas = imaging.Paste(canvas, fit, image.Pt((size-b.Dx())/2, (size-b.Dy())/2))
 		return encodePNG(w, canvas)
 	}
-	return RenderPNG(w, m, size)
+	img, err := RenderWith(m, size, opt)
+	if err != nil {
+		return err
+	}
+	return encodePNG(w, img)
 }
 
 func decodeEmbedded(b []byte) image.Image {

@@ -189,7 +189,7 @@ func check(path string, lim model3d.Limits, thumb string, size int, density, fil
 		}
 	}
 	if thumb != "" {
-		if err := writeThumb(thumb, m, size); err != nil {
+		if err := writeThumb(thumb, m, s, size); err != nil {
 			return rep, err
 		}
 		rep.Thumbnail = thumb
@@ -197,12 +197,12 @@ func check(path string, lim model3d.Limits, thumb string, size int, density, fil
 	return rep, nil
 }
 
-func writeThumb(path string, m *model3d.Mesh, size int) error {
+func writeThumb(path string, m *model3d.Mesh, s model3d.Stats, size int) error {
 	out, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	if err := model3d.Thumbnail(out, m, size); err != nil {
+	if err := model3d.ThumbnailFor(out, m, s, size); err != nil {
 		out.Close()
 		return err
 	}
@@ -229,8 +229,11 @@ func printHuman(w io.Writer, r Report, fits fitsFlag, density, fill float64) {
 		if s.Degenerate > 0 {
 			row("Degenerate", "%s zero-area triangles", group(float64(s.Degenerate), 0))
 		}
-		if s.Inverted {
+		switch {
+		case s.Inverted:
 			row("Winding", "INVERTED: the triangles face inwards (inside out)")
+		case !s.Oriented:
+			row("Winding", "inconsistent: some neighbouring triangles face opposite ways")
 		}
 		if r.UnitsAdvice != "" {
 			row("Units", "%s", r.UnitsAdvice)
