@@ -2,10 +2,13 @@ package desk
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
 	"printlab/hooks/jobs"
@@ -37,6 +40,20 @@ func resendEmail(e *core.RequestEvent) error {
 		if err != nil {
 			return &jobs.Error{Status: http.StatusConflict, Code: "conflict", Message: "This email belongs to no job and cannot be resent from the dashboard."}
 		}
+		// A copy of an old confirmation email would carry a link that may be dead
+		// (each link is single-use and replaced by newer ones): send a fresh one.
+		if k := mail.Kind(orig.GetString("kind")); k == mail.KindConfirm || k == mail.KindConfirmReminder {
+			if job.GetString("status") != string(schema.StatusPending) {
+				return &jobs.Error{Status: http.StatusConflict, Code: "conflict", Message: "This job is no longer waiting for the student's confirmation, so there is no link to send again."}
+			}
+			moved, err := jobs.Do(tx, jobs.Request{JobID: job.Id, Action: jobs.ActionRequote, Expected: schema.StatusPending,
+				By: jobs.Actor{Kind: jobs.ByStaff, StaffID: body.Staff, WorkstationID: e.Auth.Id}})
+			if err != nil {
+				return err
+			}
+			out, err = liveConfirmEmail(tx, moved)
+			return err
+		}
 		rec, err := mail.Resend(tx, orig.Id, time.Now())
 		if err != nil {
 			return err
@@ -50,6 +67,24 @@ func resendEmail(e *core.RequestEvent) error {
 	}
 	out.Hide("html", "text", "data")
 	return e.JSON(http.StatusOK, out)
+}
+
+// liveConfirmEmail is the job's confirmation email whose link is the live one.
+func liveConfirmEmail(tx core.App, job *core.Record) (*core.Record, error) {
+	rows, err := tx.FindRecordsByFilter(schema.Emails, "job = {:j} && kind = 'confirm'", "", 0, 0, dbx.Params{"j": job.Id})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		var d mail.Data
+		if json.Unmarshal([]byte(r.GetString("data")), &d) != nil {
+			continue
+		}
+		if _, token, ok := strings.Cut(d.ConfirmURL, "/confirm/#"); ok && jobs.HashToken(token) == job.GetString("confirm_token_hash") {
+			return r, nil
+		}
+	}
+	return nil, errors.New("the new confirmation email was not found")
 }
 
 // activeStaff refuses a missing, unknown or deactivated staff member with the
