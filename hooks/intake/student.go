@@ -59,6 +59,13 @@ func Register(app core.App) {
 		pushStatus(e.App, e.Record)
 		return e.Next()
 	})
+	// Reminders and flags add events without saving the job: the history changed all the same.
+	app.OnRecordAfterCreateSuccess(schema.Events).BindFunc(func(e *core.RecordEvent) error {
+		if id := e.Record.GetString("job"); id != "" {
+			after.sidecar(e.App, id)
+		}
+		return e.Next()
+	})
 	app.OnRealtimeSubscribeRequest().BindFunc(authorizeStatusTopics)
 	app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
 		after.close(e.App)

@@ -48,9 +48,11 @@ export class Viewer {
     this.grid = new THREE.GridHelper(r * 2, 10, 0x99a4b3, 0xc5ccd6);
     this.scene.add(this.grid);
     this.controls.target.set(0, size.y / 2, 0);
-    // Far enough that the longest side fills about two thirds of the view.
+    // Far enough that the model's bounding sphere fits the view with a margin.
+    const radius = size.length() / 2 || 1;
+    const dist = (radius / Math.sin(THREE.MathUtils.degToRad(this.camera.fov / 2))) * 1.05;
     const dir = new THREE.Vector3(0.9, 0.7, 1.2).normalize();
-    this.camera.position.copy(dir.multiplyScalar(r * 1.35)).add(new THREE.Vector3(0, size.y / 2, 0));
+    this.camera.position.copy(dir.multiplyScalar(dist)).add(new THREE.Vector3(0, size.y / 2, 0));
     this.camera.near = r / 100;
     this.camera.far = r * 100;
     this.camera.updateProjectionMatrix();
