@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -151,4 +153,30 @@ func firstConfirm(tb testing.TB, app core.App, id string) string {
 		tb.Fatal("no confirm email", err)
 	}
 	return rows[0].GetString("text")
+}
+
+func TestSidecarFollowsEventsWithoutSecrets(t *testing.T) {
+	app, id, _, _ := studentApp(t)
+	defer app.Cleanup()
+	job, _ := app.FindRecordById(schema.Jobs, id)
+	if err := jobs.AddEvent(app, job, "confirm_reminder", jobs.Actor{Kind: jobs.BySystem},
+		map[string]any{"token_hash": "SECRET-HASH", "day": 2}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(app.DataDir(), "storage", job.BaseFilesPath(), intake.SidecarName)
+	var b []byte
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if b, _ = os.ReadFile(path); strings.Contains(string(b), "confirm_reminder") {
+			break
+		}
+	}
+	s := string(b)
+	if !strings.Contains(s, "confirm_reminder") || !strings.Contains(s, `"type": "approve"`) {
+		t.Fatalf("sidecar does not follow the history:\n%s", s)
+	}
+	for _, secret := range []string{"SECRET-HASH", "token_hash", "status_key_salt", "confirm_token_hash"} {
+		if strings.Contains(s, secret) {
+			t.Errorf("sidecar carries %s", secret)
+		}
+	}
 }
