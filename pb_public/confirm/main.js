@@ -17,7 +17,7 @@ async function init() {
   if (hash.startsWith("resend-") || !hash) {
     $("#loading").hidden = true;
     $("#title").textContent = "Get a new confirmation link";
-    $("#resend-heading").hidden = true;
+    $("#resend-heading").remove();
     $("#resend").setAttribute("aria-labelledby", "title");
     showResend(hash.slice("resend-".length));
     api("/api/printlab/catalog").then((c) => {
