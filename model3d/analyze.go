@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // Stats is the analysis stored on a job (SPEC §4). Lengths are in mm.
@@ -115,8 +116,9 @@ func EstimateGrams(volumeMM3, densityGPerCM3, fill float64) float64 {
 	return volumeMM3 / 1000 * densityGPerCM3 * fill
 }
 
-// keyPool recycles the edge-key buffers (24 MB each at 1M triangles):
-// every element is overwritten, so a reused buffer needs no clearing.
+// keyPool recycles the edge-key buffers (tens of MB at 1M triangles):
+// every element used is written first, so a reused buffer needs no
+// clearing.
 var keyPool sync.Pool
 
 func getKeys(n int) []uint64 {
@@ -132,11 +134,17 @@ type partial struct {
 	vol, area  float64
 	degenerate int
 	orient     uint64 // Σ ±key over directed edges; 0 when consistently wound
-	hist       []uint32
+	// fill counts the keys written into each of the worker's buckets;
+	// overflow is set when a bucket's slots ran out (see Analyze).
+	fill     []int
+	overflow bool
 }
 
-// Analyze measures a mesh in one parallel pass plus an edge count. Sums
-// use float64 accumulators (float32 sums drift visibly at 1M triangles).
+// Analyze measures a mesh: one parallel pass over the triangles for the
+// sums, which also files every edge's 64-bit key into a bucket chosen by
+// the key's top bits, then a parallel count of the uses of each key, one
+// cache-resident bucket at a time. Sums use float64 accumulators
+// (float32 sums drift visibly at 1M triangles).
 func Analyze(m *Mesh) Stats {
 	n := m.TriangleCount()
 	s := Stats{Triangles: n}
@@ -147,27 +155,33 @@ func Analyze(m *Mesh) Stats {
 	if n < 32768 {
 		workers = 1
 	}
-	// Edges are bucketed by the top bits of their 64-bit key so that each
-	// bucket's hash table stays in cache (about 8–16k edges per bucket,
-	// a 256 KB table) while the scatter writes to few enough streams.
+	// About 8–16k edges per bucket: a 256 KB table, and few enough
+	// buckets that writing into all of them stays cache friendly.
 	bbits := max(0, min(12, bits.Len(uint(3*n/16384))))
 	nb := 1 << bbits
 	shift := uint(64 - bbits)
-	parts := make([]partial, workers)
 	per := (n + workers - 1) / workers
-	keys := getKeys(3 * n)
-	defer keyPool.Put(&keys)
+	// Keys are hashes, so each worker's keys spread evenly over the
+	// buckets; reserve the expected share plus 8 standard deviations.
+	// Only crafted input (e.g. the same triangle a million times) can
+	// overflow, and then edgesSlow recounts.
+	exp := 3 * per / nb
+	capB := exp + 8*int(math.Sqrt(float64(exp))) + 64
+	slots := getKeys(workers * nb * capB)
+	defer keyPool.Put(&slots)
+	parts := make([]partial, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			lo, hi := w*per, min((w+1)*per, n)
-			parts[w] = measure(m.Tris, keys, lo, hi, nb, shift)
+			parts[w] = measure(m.Tris, slots[w*nb*capB:(w+1)*nb*capB], capB, lo, hi, nb, shift)
 		}()
 	}
 	wg.Wait()
 	p := parts[0]
+	overflow := p.overflow
 	for _, q := range parts[1:] {
 		for i := range 3 {
 			p.min[i] = min(p.min[i], q.min[i])
@@ -177,6 +191,7 @@ func Analyze(m *Mesh) Stats {
 		p.area += q.area
 		p.degenerate += q.degenerate
 		p.orient += q.orient
+		overflow = overflow || q.overflow
 	}
 	for i := range 3 {
 		s.MinMM[i], s.MaxMM[i] = p.min[i], p.max[i]
@@ -186,16 +201,28 @@ func Analyze(m *Mesh) Stats {
 	s.Inverted = p.vol < 0
 	s.AreaMM2 = p.area
 	s.Degenerate = p.degenerate
-	s.OpenEdges = countOpenEdges(keys, parts, per, nb, shift)
+	if overflow {
+		s.OpenEdges = edgesSlow(m.Tris, workers, per, nb, shift)
+	} else {
+		s.OpenEdges = countBuckets(nb, workers, func(b int, segs [][]uint64) [][]uint64 {
+			for w := range workers {
+				base := (w*nb + b) * capB
+				segs = append(segs, slots[base:base+parts[w].fill[b]])
+			}
+			return segs
+		})
+	}
 	s.Closed = s.OpenEdges == 0
 	s.Oriented = p.orient == 0
 	s.UnitsWarning = unitsGuess(s.SizeMM)
 	return s
 }
 
-// measure sums one range of triangles and writes their three edge keys.
-func measure(t []float32, keys []uint64, lo, hi, nb int, shift uint) partial {
-	p := partial{hist: make([]uint32, nb)}
+// measure sums one range of triangles and files their edge keys into the
+// worker's bucket slots (capB per bucket).
+func measure(t []float32, slots []uint64, capB, lo, hi, nb int, shift uint) partial {
+	p := partial{fill: make([]int, nb)}
+	fill := p.fill
 	// Locals and plain comparisons rather than the builtin float min/max:
 	// parsers never return NaN, and the NaN handling costs a lot here.
 	inf := float32(math.Inf(1))
@@ -204,12 +231,9 @@ func measure(t []float32, keys []uint64, lo, hi, nb int, shift uint) partial {
 	var vol, area float64
 	var orient uint64
 	deg := 0
-	hist := p.hist
+	overflow := false
 	for k := lo; k < hi; k++ {
 		v := t[k*9 : k*9+9 : k*9+9]
-		ax, ay, az := float64(v[0]), float64(v[1]), float64(v[2])
-		bx, by, bz := float64(v[3]), float64(v[4]), float64(v[5])
-		cx, cy, cz := float64(v[6]), float64(v[7]), float64(v[8])
 		for j := 0; j < 9; j += 3 {
 			x, y, z := v[j], v[j+1], v[j+2]
 			if x < mnx {
@@ -231,6 +255,9 @@ func measure(t []float32, keys []uint64, lo, hi, nb int, shift uint) partial {
 				mxz = z
 			}
 		}
+		ax, ay, az := float64(v[0]), float64(v[1]), float64(v[2])
+		bx, by, bz := float64(v[3]), float64(v[4]), float64(v[5])
+		cx, cy, cz := float64(v[6]), float64(v[7]), float64(v[8])
 		// Signed volume of the tetrahedron (origin, a, b, c) ×6.
 		vol += ax*(by*cz-bz*cy) - ay*(bx*cz-bz*cx) + az*(bx*cy-by*cx)
 		ux, uy, uz := bx-ax, by-ay, bz-az
@@ -264,15 +291,19 @@ func measure(t []float32, keys []uint64, lo, hi, nb int, shift uint) partial {
 			d2 = -e2
 		}
 		orient += d0 + d1 + d2
-		ks := keys[k*3 : k*3+3 : k*3+3]
-		ks[0], ks[1], ks[2] = e0, e1, e2
-		hist[e0>>shift]++
-		hist[e1>>shift]++
-		hist[e2>>shift]++
+		for _, e := range [3]uint64{e0, e1, e2} {
+			b := int(e >> shift)
+			if f := fill[b]; f < capB {
+				slots[b*capB+f] = e
+				fill[b] = f + 1
+			} else {
+				overflow = true
+			}
+		}
 	}
 	p.min = [3]float64{float64(mnx), float64(mny), float64(mnz)}
 	p.max = [3]float64{float64(mxx), float64(mxy), float64(mxz)}
-	p.vol, p.area, p.degenerate, p.orient = vol/6, area/2, deg, orient
+	p.vol, p.area, p.degenerate, p.orient, p.overflow = vol/6, area/2, deg, orient, overflow
 	return p
 }
 
@@ -308,62 +339,77 @@ func edgeKey(a, b uint64) uint64 {
 	return h
 }
 
-// countOpenEdges scatters the edge keys into their buckets, then counts
-// uses per distinct key with a small cache-resident hash table per
-// bucket. A 64-bit key makes collisions negligible (≈1e-7 at 3M edges).
-func countOpenEdges(src []uint64, parts []partial, per, nb int, shift uint) int {
-	n := len(src) / 3
-	workers := len(parts)
-	// Bucket start offsets, and each worker's own write cursor per bucket,
-	// so workers scatter in parallel without locks.
-	starts := make([]int, nb+1)
-	cursor := make([][]int, workers)
-	off := 0
-	for b := range nb {
-		starts[b] = off
-		for w := range workers {
-			if cursor[w] == nil {
-				cursor[w] = make([]int, nb)
-			}
-			cursor[w][b] = off
-			off += int(parts[w].hist[b])
-		}
-	}
-	starts[nb] = off
-	keys := getKeys(off)
+// edgesSlow counts open edges when bucket slots overflowed: it writes
+// all keys, histograms them, scatters them into exact-size buckets and
+// counts those. Twice the work, but only crafted files get here.
+func edgesSlow(t []float32, workers, per, nb int, shift uint) int {
+	n := len(t) / 9
+	keys := getKeys(3 * n)
 	defer keyPool.Put(&keys)
+	hists := make([][]int, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cur := cursor[w]
-			for _, e := range src[w*per*3 : min((w+1)*per, n)*3] {
-				b := e >> shift
-				keys[cur[b]] = e
-				cur[b]++
+			h := make([]int, nb)
+			for k := w * per; k < min((w+1)*per, n); k++ {
+				v := t[k*9 : k*9+9 : k*9+9]
+				ha := vertexHash(v[0], v[1], v[2])
+				hb := vertexHash(v[3], v[4], v[5])
+				hc := vertexHash(v[6], v[7], v[8])
+				for j, e := range [3]uint64{edgeKey(ha, hb), edgeKey(hb, hc), edgeKey(hc, ha)} {
+					keys[k*3+j] = e
+					h[e>>shift]++
+				}
 			}
+			hists[w] = h
 		}()
 	}
 	wg.Wait()
+	starts := make([]int, nb+1)
+	for b := range nb {
+		starts[b+1] = starts[b]
+		for w := range workers {
+			starts[b+1] += hists[w][b]
+		}
+	}
+	sorted := getKeys(3 * n)
+	defer keyPool.Put(&sorted)
+	cur := append([]int(nil), starts[:nb]...)
+	for _, e := range keys {
+		b := e >> shift
+		sorted[cur[b]] = e
+		cur[b]++
+	}
+	return countBuckets(nb, workers, func(b int, segs [][]uint64) [][]uint64 {
+		return append(segs, sorted[starts[b]:starts[b+1]])
+	})
+}
+
+// countBuckets counts, over all buckets in parallel, the distinct keys
+// not used exactly twice. keysOf appends a bucket's key segments.
+func countBuckets(nb, workers int, keysOf func(b int, segs [][]uint64) [][]uint64) int {
 	open := make([]int, workers)
-	var next int64
-	var mu sync.Mutex
+	var next atomic.Int64
+	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var table []uint64
+			var segs [][]uint64
 			for {
-				mu.Lock()
-				b := int(next)
-				next++
-				mu.Unlock()
+				b := int(next.Add(1) - 1)
 				if b >= nb {
 					return
 				}
-				ks := keys[starts[b]:starts[b+1]]
-				size := 1 << bits.Len(uint(2*len(ks)))
+				segs = keysOf(b, segs[:0])
+				total := 0
+				for _, sg := range segs {
+					total += len(sg)
+				}
+				size := 1 << bits.Len(uint(2*total))
 				if cap(table) < size {
 					table = make([]uint64, size)
 				}
@@ -372,22 +418,25 @@ func countOpenEdges(src []uint64, parts []partial, per, nb int, shift uint) int 
 				mask := uint64(size - 1)
 				// An entry is the key with its low 2 bits replaced by the
 				// use count (1, 2, 3 = "3 or more"); 0 marks a free slot.
-				for _, k := range ks {
-					kk := k &^ 3
-					i := k >> 2 & mask
-					for {
-						e := table[i]
-						if e == 0 {
-							table[i] = kk | 1
-							break
-						}
-						if e&^3 == kk {
-							if e&3 < 3 {
-								table[i] = e + 1
+				// The index bits are independent of the bucket's top bits.
+				for _, sg := range segs {
+					for _, k := range sg {
+						kk := k &^ 3
+						i := k >> 2 & mask
+						for {
+							e := table[i]
+							if e == 0 {
+								table[i] = kk | 1
+								break
 							}
-							break
+							if e&^3 == kk {
+								if e&3 < 3 {
+									table[i] = e + 1
+								}
+								break
+							}
+							i = (i + 1) & mask
 						}
-						i = (i + 1) & mask
 					}
 				}
 				for _, e := range table {

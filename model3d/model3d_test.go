@@ -87,6 +87,21 @@ func TestInvertedAndOpen(t *testing.T) {
 	}
 }
 
+// TestRepeatedTriangles feeds the same triangle 50,000 times: all edge
+// keys land in the same buckets, which overflows the fast path's slots
+// and must give the same answer through the slow path.
+func TestRepeatedTriangles(t *testing.T) {
+	m := testmesh.Torus(40, 15, 40, 20)
+	tri := []float32{0, 0, 0, 1, 0, 0, 0, 1, 0}
+	for range 50000 {
+		m.Tris = append(m.Tris, tri...)
+	}
+	s := model3d.Analyze(m)
+	if s.OpenEdges != 3 || s.Closed || s.Triangles != 51600 {
+		t.Errorf("%+v", s)
+	}
+}
+
 func TestUnits3MF(t *testing.T) {
 	for unit, scale := range map[string]float64{"micron": 0.001, "millimeter": 1, "centimeter": 10, "inch": 25.4, "foot": 304.8, "meter": 1000} {
 		b := threeMF(t, modelXML(unit, cubeObject("1"), `<item objectid="1"/>`))
