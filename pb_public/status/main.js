@@ -167,7 +167,7 @@ async function doCancel(e) {
     });
     $("#cancel-dialog").close();
     render(view);
-    $("#now-text").focus?.();
+    $("#now-text").focus();
   } catch (err) {
     const box = $("#cancel-error");
     box.textContent = err.message;
