@@ -26,8 +26,12 @@ import (
 // text fields and the multipart framing.
 const formOverhead = 4 << 20
 
-// maxFieldBytes caps one text field of the submit form.
-const maxFieldBytes = 4 << 10
+// maxFieldBytes caps one text field of the submit form, and maxParts the
+// number of parts, so a body of junk fields cannot fill memory.
+const (
+	maxFieldBytes = 4 << 10
+	maxParts      = 64
+)
 
 // submitBodyLimit replaces PocketBase's default 32 MB body limit on the submit
 // route with one sized from the lab's max_upload_mb, read per request so an
@@ -95,13 +99,17 @@ func readUpload(r *http.Request, maxBytes int64) (*upload, error) {
 	if err != nil {
 		return u, badRequest("The form could not be read: " + err.Error())
 	}
-	for {
+	for parts := 0; ; parts++ {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
 			return u, nil
 		}
 		if err != nil {
 			return u, readError(err)
+		}
+		if parts >= maxParts {
+			part.Close()
+			return u, badRequest("The form has more parts than the submit page ever sends.")
 		}
 		name := part.FormName()
 		switch {
