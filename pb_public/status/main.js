@@ -98,7 +98,8 @@ function render(job) {
     $("#pickup-where").textContent = job.pickup.location || "Ask at the lab";
     $("#pickup-hours").textContent = job.pickup.hours || "During opening hours";
     $("#pickup-pay").textContent = job.pickup.payment_methods || "At the desk";
-    $("#pickup-price").textContent = job.quote_cents ? `${money(job.quote_cents)} (the quote you confirmed; the final price is from the weight at pickup)` : "Weighed at pickup";
+    clear($("#pickup-price"), job.quote_cents ? money(job.quote_cents) : "Weighed at pickup",
+      job.quote_cents ? h("span", { class: "hint price-note" }, "The quote you confirmed; the final price comes from the print's weight at pickup.") : null);
     $("#pickup-keep").textContent = job.pickup.keep_days ? `We keep finished prints for ${job.pickup.keep_days} days.` : "";
   }
 

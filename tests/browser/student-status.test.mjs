@@ -107,6 +107,14 @@ test("cancel is refused once printing; the pages fit a 390 px phone", async () =
   assert.deepEqual(await axeViolations(page), []);
   await screenshot(page, "student-status-phone");
 
+  // Finished: the page shows where, when and how to pick it up, live.
+  await act(server, job.id, "complete", "printing");
+  await page.waitForSelector("#pickup:not([hidden])", { timeout: 3000 });
+  assert.equal(await pill(page), "Completed");
+  assert.ok((await page.textContent("#pickup-price")).includes("$3.00"));
+  assert.ok(await sideScroll(page) <= 0);
+  await screenshot(page, "student-status-completed-phone");
+
   await page.goto(`${server.url}/confirm/#${token}`);
   await page.waitForSelector("#message:not([hidden])");
   assert.ok(await sideScroll(page) <= 0);

@@ -92,6 +92,7 @@ test("a student submits a real STL: preview, size, fit warning, progress, succes
   assert.match(shortId, /^[0-9A-Z]{6}$/);
   assert.match(await page.getAttribute("#success-link", "href"), /^\/status\/#[a-z0-9]+\.[A-Za-z0-9_-]+$/);
   assert.match(await page.textContent("#success-view"), /What happens next/);
+  assert.deepEqual(await axeViolations(page), []);
   await screenshot(page, "student-submit-success");
 
   // The server has the job with the student's text as typed.
