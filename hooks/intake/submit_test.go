@@ -470,3 +470,19 @@ func TestSubmitConcurrentDuplicatesOneWins(t *testing.T) {
 		t.Errorf("answers %v, want one 201 and three 409", got)
 	}
 }
+
+// PocketBase cuts custom routes at 32 MB; the submit route's limit comes from
+// max_upload_mb (50 MB by default), so a 40 MB body is read and judged on its
+// content, not refused for its size.
+func TestSubmitLiftsTheDefaultBodyLimit(t *testing.T) {
+	tmp := isolateTemp(t)
+	app, fx := testapp.NewSeeded(t)
+	defer app.Cleanup()
+	junk := make([]byte, 40<<20)
+	junk[80] = 1 // a binary STL header promising one triangle, then 40 MB more
+	res := post(t, app, validFields(fx), "big.stl", junk)
+	if res.Code != http.StatusBadRequest || !strings.Contains(res.Body.String(), `"model":{"code":"invalid"`) {
+		t.Fatalf("status %d: %.300s", res.Code, res.Body)
+	}
+	assertNothingStored(t, app, tmp)
+}
