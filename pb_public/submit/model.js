@@ -31,7 +31,7 @@ export function measure(obj) {
   obj.updateMatrixWorld(true);
   const box = new THREE.Box3();
   let volume = 0, triangles = 0;
-  const a = new THREE.Vector3(), b = new THREE.Vector3(), c = new THREE.Vector3();
+  const a = new THREE.Vector3(), b = new THREE.Vector3(), c = new THREE.Vector3(), bc = new THREE.Vector3();
   obj.traverse((m) => {
     if (!m.isMesh || !m.geometry) return;
     const pos = m.geometry.getAttribute("position");
@@ -45,7 +45,7 @@ export function measure(obj) {
       b.fromBufferAttribute(pos, ib).applyMatrix4(mw);
       c.fromBufferAttribute(pos, ic).applyMatrix4(mw);
       box.expandByPoint(a); box.expandByPoint(b); box.expandByPoint(c);
-      volume += a.dot(b.clone().cross(c)) / 6;
+      volume += a.dot(bc.crossVectors(b, c)) / 6; // signed tetrahedron volume, no allocation per triangle
       triangles++;
     }
   });
