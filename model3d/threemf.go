@@ -195,8 +195,9 @@ func (t *tmfReader) part(name string, root bool) (*tmfPart, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rc.Close()
-	p, err := t.parseModel(rc, int64(f.UncompressedSize64), name, root)
+	pr := newPrefetchReader(rc)
+	defer pr.Close()
+	p, err := t.parseModel(pr, int64(f.UncompressedSize64), name, root)
 	if err != nil {
 		return nil, err
 	}

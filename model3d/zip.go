@@ -211,3 +211,86 @@ func (z *safeZip) readAll(f *zip.File, max int64) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// prefetchChunk is the unit handed from the inflating goroutine to the
+// parser.
+const prefetchChunk = 256 << 10
+
+// prefetchReader inflates a zip entry in its own goroutine, a few chunks
+// ahead of the parser, so that inflating and parsing a large model part
+// use both cores.
+type prefetchReader struct {
+	rc   io.ReadCloser
+	ch   chan []byte
+	free chan []byte
+	done chan struct{}
+	exit chan struct{}
+	err  error // set by the producer before it closes ch
+	cur  []byte
+	buf  []byte // the chunk cur points into, returned to free when drained
+}
+
+func newPrefetchReader(rc io.ReadCloser) *prefetchReader {
+	p := &prefetchReader{rc: rc, ch: make(chan []byte, 3), free: make(chan []byte, 4), done: make(chan struct{}), exit: make(chan struct{})}
+	for range 4 {
+		p.free <- make([]byte, prefetchChunk)
+	}
+	go p.produce()
+	return p
+}
+
+func (p *prefetchReader) produce() {
+	defer close(p.exit)
+	defer close(p.ch)
+	for {
+		var b []byte
+		select {
+		case b = <-p.free:
+		case <-p.done:
+			return
+		}
+		n, err := io.ReadFull(p.rc, b)
+		if n > 0 {
+			select {
+			case p.ch <- b[:n]:
+			case <-p.done:
+				return
+			}
+		}
+		if err != nil {
+			if err != io.EOF && err != io.ErrUnexpectedEOF {
+				p.err = err
+			}
+			return
+		}
+	}
+}
+
+func (p *prefetchReader) Read(b []byte) (int, error) {
+	for len(p.cur) == 0 {
+		if p.buf != nil {
+			p.free <- p.buf[:cap(p.buf)]
+			p.buf = nil
+		}
+		c, ok := <-p.ch
+		if !ok {
+			// The producer has exited, so reading err is race-free.
+			if p.err != nil {
+				return 0, p.err
+			}
+			return 0, io.EOF
+		}
+		p.cur, p.buf = c, c
+	}
+	n := copy(b, p.cur)
+	p.cur = p.cur[n:]
+	return n, nil
+}
+
+// Close stops the producer and waits for it, so the archive's shared
+// counters are never touched by two goroutines at once.
+func (p *prefetchReader) Close() error {
+	close(p.done)
+	<-p.exit
+	return p.rc.Close()
+}
