@@ -128,6 +128,7 @@ func hostileCorpus(t testing.TB) []hostile {
 		{"3mf truncated zip", "a.3mf", threeMF(t, cube)[:300], model3d.CodeNotAZip, nil},
 		{"zip bomb (declared)", "a.3mf", rawZip(t, "3D/3dmodel.model", bomb, 2<<30), model3d.CodeZipBomb, nil},
 		{"zip bomb (header lies)", "a.3mf", rawZip(t, "3D/3dmodel.model", bomb, 100_000), model3d.CodeZipBomb, nil},
+		{"zip bomb (header lies, prefetched)", "a.3mf", rawZip(t, "3D/3dmodel.model", bomb, 8<<20), model3d.CodeZipBomb, nil},
 		{"zip bomb (ratio, counted)", "a.3mf", rawZip(t, "3D/3dmodel.model", deflateBomb(t, 64), 1<<20), model3d.CodeZipBomb, func(l *model3d.Limits) { l.MaxUncompressed = 1 << 30 }},
 		{"zip name ../", "a.3mf", zipOf(t, entry{name: "../../etc/passwd", body: "x"}), model3d.CodeUnsafeName, nil},
 		{"zip name absolute", "a.3mf", zipOf(t, entry{name: "/etc/passwd", body: "x"}), model3d.CodeUnsafeName, nil},

@@ -64,6 +64,16 @@ func TestAllFormatsAgree(t *testing.T) {
 	}
 }
 
+// TestLarge3MF goes through the prefetching reader used for model parts
+// over 4 MB.
+func TestLarge3MF(t *testing.T) {
+	m := testmesh.Torus(40, 15, 300, 150)
+	b := encode(t, func(w *bytes.Buffer) error { return model3d.Write3MF(w, m, "big") })
+	if got, want := model3d.Analyze(mustParse(t, b, "big.3mf")), model3d.Analyze(m); got != want {
+		t.Errorf("got %+v\nwant %+v", got, want)
+	}
+}
+
 func TestInvertedAndOpen(t *testing.T) {
 	m := testmesh.Cube(10)
 	inv := &model3d.Mesh{Tris: append([]float32(nil), m.Tris...)}

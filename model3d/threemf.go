@@ -195,9 +195,13 @@ func (t *tmfReader) part(name string, root bool) (*tmfPart, error) {
 	if err != nil {
 		return nil, err
 	}
-	pr := newPrefetchReader(rc)
-	defer pr.Close()
-	p, err := t.parseModel(pr, int64(f.UncompressedSize64), name, root)
+	var r io.ReadCloser = rc
+	if f.UncompressedSize64 > prefetchMin {
+		// Only large parts are worth a goroutine and its 1 MB of chunks.
+		r = newPrefetchReader(rc)
+	}
+	defer r.Close()
+	p, err := t.parseModel(r, int64(f.UncompressedSize64), name, root)
 	if err != nil {
 		return nil, err
 	}

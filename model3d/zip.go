@@ -213,8 +213,11 @@ func (z *safeZip) readAll(f *zip.File, max int64) ([]byte, error) {
 }
 
 // prefetchChunk is the unit handed from the inflating goroutine to the
-// parser.
-const prefetchChunk = 256 << 10
+// parser; parts under prefetchMin are read directly.
+const (
+	prefetchChunk = 256 << 10
+	prefetchMin   = 4 << 20
+)
 
 // prefetchReader inflates a zip entry in its own goroutine, a few chunks
 // ahead of the parser, so that inflating and parsing a large model part
