@@ -162,6 +162,7 @@ type countingReader struct {
 	name       string
 }
 
+// Read inflates and enforces the entry's and the package's budgets.
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.rc.Read(p)
 	c.n += int64(n)
@@ -190,6 +191,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Close closes the entry.
 func (c *countingReader) Close() error { return c.rc.Close() }
 
 // readAll reads a whole (small) entry, refusing more than max bytes.
@@ -269,6 +271,7 @@ func (p *prefetchReader) produce() {
 	}
 }
 
+// Read returns inflated bytes in order, then the producer's error or EOF.
 func (p *prefetchReader) Read(b []byte) (int, error) {
 	for len(p.cur) == 0 {
 		if p.buf != nil {

@@ -43,8 +43,10 @@ type printer struct {
 	V    model3d.Volume
 }
 
+// String is required by flag.Value; the default is empty.
 func (f *fitsFlag) String() string { return "" }
 
+// Set parses one [NAME=]XxYxZ value.
 func (f *fitsFlag) Set(s string) error {
 	name, dims, ok := strings.Cut(s, "=")
 	if !ok {
