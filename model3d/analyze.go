@@ -28,8 +28,10 @@ type Stats struct {
 	// are wound inside out and slicers may print it hollow or not at all.
 	Inverted bool `json:"inverted"`
 	// Oriented is true when every edge is traversed once in each
-	// direction by the triangles sharing it (consistent winding). With
-	// Closed and not Inverted it makes back-face culling exact.
+	// direction by the triangles sharing it (consistent winding), checked
+	// with a sum of signed 64-bit edge keys (a false "true" has odds of
+	// about 2⁻⁶⁴). An open mesh is never oriented. With Closed and not
+	// Inverted it makes back-face culling exact.
 	Oriented bool `json:"oriented"`
 	// UnitsWarning is "", UnitsTooSmall, UnitsInches or UnitsTooLarge;
 	// UnitsAdvice turns it into a sentence.

@@ -234,7 +234,7 @@ func printHuman(w io.Writer, r Report, fits fitsFlag, density, fill float64) {
 		switch {
 		case s.Inverted:
 			row("Winding", "INVERTED: the triangles face inwards (inside out)")
-		case !s.Oriented:
+		case s.Closed && !s.Oriented:
 			row("Winding", "inconsistent: some neighbouring triangles face opposite ways")
 		}
 		if r.UnitsAdvice != "" {
