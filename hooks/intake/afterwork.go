@@ -3,6 +3,8 @@ package intake
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -200,7 +202,10 @@ func Sidecar(app core.App, jobID string) ([]byte, error) {
 	}, "", "  ")
 }
 
-// WriteSidecar (re)writes a job's job.json beside its files.
+// WriteSidecar (re)writes a job's job.json beside its files. On local storage
+// it writes the file directly (write to a temp file, then rename: a reader never
+// sees half a file), which costs a fraction of the blob layer's temp files and
+// attribute files; with S3 it goes through PocketBase's filesystem.
 func WriteSidecar(app core.App, jobID string) error {
 	b, err := Sidecar(app, jobID)
 	if err != nil {
@@ -210,10 +215,22 @@ func WriteSidecar(app core.App, jobID string) error {
 	if err != nil {
 		return err
 	}
+	key := col.Id + "/" + jobID + "/" + SidecarName
+	if !app.Settings().S3.Enabled {
+		path := filepath.Join(app.DataDir(), "storage", filepath.FromSlash(key))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		tmp := path + ".tmp"
+		if err := os.WriteFile(tmp, b, 0o644); err != nil {
+			return err
+		}
+		return os.Rename(tmp, path)
+	}
 	fsys, err := app.NewFilesystem()
 	if err != nil {
 		return err
 	}
 	defer fsys.Close()
-	return fsys.Upload(b, col.Id+"/"+jobID+"/"+SidecarName)
+	return fsys.Upload(b, key)
 }

@@ -250,7 +250,7 @@ func applyPickup(s *step) error {
 	pay := core.NewRecord(col)
 	pay.Load(map[string]any{"job": s.job.Id, "grams": *s.in.Grams, "amount_cents": p.Cents, "reference": ref,
 		"picked_up_by": by, "staff": s.staffID(), "workstation": s.req.By.WorkstationID})
-	if err := s.tx.Save(pay); err != nil {
+	if err := s.tx.SaveNoValidate(pay); err != nil {
 		return err
 	}
 	s.job.Set("final_grams", *s.in.Grams)
@@ -288,7 +288,7 @@ func applyUndo(of Action) func(s *step) error {
 			if err == nil {
 				pay.Set("voided", true)
 				pay.Set("voided_at", s.now)
-				if err := s.tx.Save(pay); err != nil {
+				if err := s.tx.SaveNoValidate(pay); err != nil {
 					return err
 				}
 				s.details["payment_voided"] = pay.Id

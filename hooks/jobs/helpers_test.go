@@ -35,7 +35,7 @@ func newJob(tb testing.TB, app core.App, fx *testapp.Fixtures, status schema.Sta
 		"short_id": testShortID(), "status": string(status), "first_name": "Jane", "last_name": "Doe",
 		"email": "jane.doe@student.example.edu", "discipline": "Art", "course": "ART 101", "method": "filament",
 		"material": fx.Material.Id, "color": "True Red", "printer": fx.Printer.Id,
-		"display_name": "JaneDoe_Filament_TrueRed_TEST.stl", "status_changed": t0,
+		"display_name": "JaneDoe_Filament_TrueRed_TEST.stl", "status_changed": t0, "status_key_salt": "test-salt",
 	})
 	if status != schema.StatusUploaded {
 		j.Set("grams", 50)

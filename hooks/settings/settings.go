@@ -54,7 +54,27 @@ func (l Lab) Location() *time.Location {
 func (l Lab) MaxUploadBytes() int64 { return int64(l.MaxUploadMB) << 20 }
 
 // Load reads the settings record through app (use a transaction's app inside one).
+//
+// Outside a transaction the value is cached until the record changes (every
+// transition reads it); inside one it is read through the transaction, which
+// may hold an uncommitted edit.
 func Load(app core.App) (Lab, error) {
+	if !app.IsTransactional() {
+		if l, ok := app.Store().Get(cacheKey).(Lab); ok {
+			return l, nil
+		}
+	}
+	l, err := load(app)
+	if err == nil && !app.IsTransactional() {
+		app.Store().Set(cacheKey, l)
+	}
+	return l, err
+}
+
+// cacheKey holds the cached Lab in the app's store.
+const cacheKey = "printlab.labSettings"
+
+func load(app core.App) (Lab, error) {
 	r, err := Record(app)
 	if err != nil {
 		return Lab{}, err
@@ -132,8 +152,18 @@ func Record(app core.App) (*core.Record, error) {
 }
 
 // Register refuses deleting the settings record: the app cannot run without it.
+// It also drops the cached settings whenever the record is saved.
 func Register(app core.App) {
 	app.OnRecordDelete(schema.LabSettings).BindFunc(func(e *core.RecordEvent) error {
 		return fmt.Errorf("the lab settings record cannot be deleted; edit its fields instead")
 	})
+	forget := func(e *core.RecordEvent) error {
+		e.App.Store().Remove(cacheKey)
+		return e.Next()
+	}
+	// Both before the write (so nothing reads a stale value while it commits)
+	// and after it (so a read during the write does not re-cache the old one).
+	app.OnRecordUpdate(schema.LabSettings).BindFunc(forget)
+	app.OnRecordAfterUpdateSuccess(schema.LabSettings).BindFunc(forget)
+	app.OnRecordAfterCreateSuccess(schema.LabSettings).BindFunc(forget)
 }

@@ -63,7 +63,7 @@ func main() {
 	su := login(url, "_superusers", "load@example.com", password)
 	staff := firstStaff(url, ws)
 
-	fmt.Printf("\n%-52s %8s %8s %8s %9s\n", "scenario", "p50", "p95", "p99", "req/s")
+	fmt.Printf("\n%-52s %8s %8s %8s %9s %9s\n", "scenario", "p50", "p95", "p99", "req/s", "cpu ms/req")
 	approve := func(i int) (*http.Request, error) {
 		body := fmt.Sprintf(`{"staff":%q,"expected_status":"uploaded","grams":42.5,"hours":2.2}`, staff)
 		return post(url+"/api/printlab/jobs/"+uploaded[i]+"/approve", ws, body), nil
@@ -198,6 +198,25 @@ func randomID() string {
 	return string(b)
 }
 
+// serverPID is the measured server's process id, for its CPU time.
+var serverPID int
+
+// cpuSeconds is the server process's user+system CPU time so far (Linux).
+func cpuSeconds() float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", serverPID))
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	if len(f) < 13 {
+		return 0
+	}
+	var ut, st float64
+	fmt.Sscan(f[11], &ut)
+	fmt.Sscan(f[12], &st)
+	return (ut + st) / 100 // clock ticks; 100 per second on Linux
+}
+
 func serve(bin, dir string) (string, func()) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -210,6 +229,7 @@ func serve(bin, dir string) (string, func()) {
 	if err := cmd.Start(); err != nil {
 		log.Fatal(err)
 	}
+	serverPID = cmd.Process.Pid
 	url := "http://" + addr
 	for i := 0; i < 400; i++ {
 		if r, err := http.Get(url + "/api/printlab/health"); err == nil && r.StatusCode == 200 {
@@ -265,6 +285,7 @@ type result struct {
 	lat     []time.Duration
 	elapsed time.Duration
 	errors  int64
+	cpu     float64 // server CPU seconds used during the scenario
 }
 
 // fixed sends requests 0..n-1 from conc workers.
@@ -284,6 +305,7 @@ func drive(conc int, next func() (int, bool), mk func(int) (*http.Request, error
 	var res result
 	var wg sync.WaitGroup
 	began := time.Now()
+	cpu0 := cpuSeconds()
 	for w := 0; w < conc; w++ {
 		wg.Add(1)
 		go func() {
@@ -313,6 +335,7 @@ func drive(conc int, next func() (int, bool), mk func(int) (*http.Request, error
 	}
 	wg.Wait()
 	res.elapsed = time.Since(began)
+	res.cpu = cpuSeconds() - cpu0
 	return res
 }
 
@@ -324,7 +347,8 @@ func report(name string, r result) {
 		}
 		return fmt.Sprintf("%.1fms", float64(r.lat[int(p*float64(len(r.lat)-1))].Microseconds())/1000)
 	}
-	fmt.Printf("%-52s %8s %8s %8s %9.0f", name, pct(0.5), pct(0.95), pct(0.99), float64(len(r.lat))/r.elapsed.Seconds())
+	fmt.Printf("%-52s %8s %8s %8s %9.0f %9.2f", name, pct(0.5), pct(0.95), pct(0.99), float64(len(r.lat))/r.elapsed.Seconds(),
+		1000*r.cpu/float64(max(len(r.lat), 1)))
 	if r.errors > 0 {
 		fmt.Printf("  (%d non-200)", r.errors)
 	}
