@@ -328,3 +328,18 @@ func TestSanitizedDropsEverythingElse(t *testing.T) {
 		t.Errorf("round trip: %+v", back)
 	}
 }
+
+// The low-memory analysis gives exactly the same answers, open edges included.
+func TestAnalyzeLowMemoryMatches(t *testing.T) {
+	closed := testmesh.Torus(40, 15, 1000, 260) // 520,000 triangles: two passes
+	open := &model3d.Mesh{Tris: closed.Tris[:len(closed.Tris)-9*1000]}
+	for _, m := range []*model3d.Mesh{closed, open} {
+		a, b := model3d.Analyze(m), model3d.AnalyzeLowMemory(m)
+		if a != b {
+			t.Errorf("low-memory analysis differs:\n%+v\n%+v", a, b)
+		}
+	}
+	if s := model3d.AnalyzeLowMemory(open); s.Closed || s.OpenEdges == 0 {
+		t.Errorf("an opened torus reads as closed: %+v", s)
+	}
+}
