@@ -9,6 +9,7 @@ import (
 	"github.com/pocketbase/pocketbase"
 	"github.com/pocketbase/pocketbase/plugins/migratecmd"
 
+	"printlab/cmd/modelcmd"
 	"printlab/hooks"
 	_ "printlab/pb_migrations"
 )
@@ -17,6 +18,12 @@ import (
 var version = "dev"
 
 func main() {
+	// `printlab model FILE` needs no database: answer it before PocketBase boots
+	// (opening the data dir would cost more than analysing most models).
+	if len(os.Args) > 1 && os.Args[1] == "model" {
+		os.Exit(modelcmd.Run(os.Args[2:], os.Stdout, os.Stderr))
+	}
+
 	app := pocketbase.NewWithConfig(pocketbase.Config{DefaultDataDir: "./pb_data"})
 	app.RootCmd.Use = "printlab"
 	app.RootCmd.Short = "PrintLab: the 3D-print service desk of a makerspace"
