@@ -12,7 +12,7 @@ import (
 )
 
 // The 1M-triangle inputs are built once per process: a 1000×500 torus,
-// the same mesh the BENCHMARKS-model3d.md figures use.
+// the same mesh the BENCHMARKS.md (model3d) figures use.
 var (
 	bigOnce                  sync.Once
 	bigMesh                  *model3d.Mesh

@@ -213,7 +213,7 @@ func TestHostileCorpus(t *testing.T) {
 	}
 }
 
-// TestZipBombBudget checks the figure promised in BENCHMARKS-model3d.md:
+// TestZipBombBudget checks the figure promised in BENCHMARKS.md (model3d):
 // the 2 MB → 2 GiB bomb is refused in well under 50 ms and 32 MB.
 func TestZipBombBudget(t *testing.T) {
 	for _, declared := range []uint64{2 << 30, 100_000} {

@@ -22,7 +22,7 @@ import (
 	"printlab/model3d/testmesh"
 )
 
-// TestSubmitLoad measures the figures of BENCHMARKS-student.md against the real
+// TestSubmitLoad measures the figures of BENCHMARKS.md (student side) against the real
 // binary on loopback: a 50 MB STL (latency, server memory, thumbnail delay) and
 // 20 concurrent 5 MB submissions. It takes about a minute and several hundred
 // MB of disk, so it runs only with PRINTLAB_LOAD=1:

@@ -1,4 +1,4 @@
-// Load figures of BENCHMARKS-desk.md: the dashboard with 5,000 active jobs.
+// Load figures of BENCHMARKS.md (staff dashboard): the dashboard with 5,000 active jobs.
 // Seeding takes a few seconds of Go, so this runs on request:
 //   PRINTLAB_BENCH=1 PRINTLAB_BIN=bin/printlab node --test tests/browser/desk-perf.test.mjs
 import { test, before, after } from "node:test";
