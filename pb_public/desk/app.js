@@ -276,7 +276,7 @@ function renderList(reset) {
   const nodes = list.map(card);
   ul.replaceChildren(...nodes);
   ul.dataset.status = view.status;
-  // The load figures (BENCHMARKS-desk.md) read this mark: the first tab is on screen.
+  // The load figures (BENCHMARKS.md, staff dashboard) read this mark: the first tab is on screen.
   if (!performance.getEntriesByName("desk-first-render").length) performance.mark("desk-first-render");
   $("#empty").hidden = list.length > 0;
   $("#empty").textContent = view.q || view.printer || view.method || view.discipline || view.flag
