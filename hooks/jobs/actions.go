@@ -346,7 +346,7 @@ func applyOverride(s *step) error {
 	if to == schema.StatusPending {
 		grams := s.job.GetFloat("grams")
 		if grams <= 0 {
-			return fieldError("to", "Pending needs a quote first: approve the job instead, or override without emailing")
+			return fieldError("to", "can be Pending with an email only once the job has a quote: approve it instead, or override without emailing")
 		}
 		if err := s.quote(grams, s.job.GetFloat("hours")); err != nil {
 			return err

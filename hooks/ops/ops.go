@@ -19,8 +19,8 @@ type Options struct {
 	PublicFS fs.FS
 }
 
-// HealthCheck adds one named part to the health answer; later capabilities
-// (outbox, scheduler, storage) register theirs with AddHealthCheck.
+// HealthCheck adds one named part to the health answer; capabilities (the
+// outbox, the scheduler) register theirs with AddHealthCheck.
 type HealthCheck func(app core.App) (name string, value any, ok bool)
 
 const healthChecksKey = "printlab.healthChecks"
@@ -71,10 +71,18 @@ func health(e *core.RequestEvent, version string, started time.Time) error {
 	} else {
 		out["database"] = "ok"
 	}
+	// The details (queue sizes, scheduler messages that may name jobs) are for
+	// signed-in workstations and admins; monitors and the public see each
+	// part's state only.
+	detailed := e.Auth != nil
 	checks, _ := e.App.Store().Get(healthChecksKey).([]HealthCheck)
 	for _, check := range checks {
 		name, value, ok := check(e.App)
-		out[name] = value
+		if detailed {
+			out[name] = value
+		} else {
+			out[name] = map[string]bool{"ok": ok}
+		}
 		if !ok && status == http.StatusOK {
 			out["status"] = "degraded"
 		}
