@@ -104,20 +104,52 @@ async function filesSection(job) {
       est ? h("span", { class: "hint block" }, est) : null,
       h("span", { class: "cluster" }, h("a", { class: "btn btn-sm", href, download: name || "" }, "Download"), slicer)));
   }
-  // "Open in slicer" appears only when the signed-link route answers; the link is
-  // fetched on click, since each one is logged as the file being opened.
+  // "Open in slicer" appears only when the signed-link route answers; each link
+  // is fetched on click (it lasts 10 minutes and is logged as the file being
+  // opened). The helper's printjob:// link is the default; OrcaSlicer and Bambu
+  // Studio can also fetch the signed URL themselves, for PCs without the helper.
   if (await slicerRoute()) {
+    const mac = /Mac/.test(navigator.platform || navigator.userAgent);
+    const targets = [
+      ["printjob", "Open in slicer"],
+      ["orcaslicer", "OrcaSlicer"],
+      [mac ? "bambustudio_mac" : "bambustudio", "Bambu Studio"],
+    ];
     for (const [which, slot] of links) {
-      slot.append(h("button", { type: "button", class: "btn btn-sm", onclick: async () => {
-        try {
-          const res = await call(`/api/printlab/jobs/${encodeURIComponent(job.id)}/links`, { file: which });
-          if (res?.printjob) window.location.href = res.printjob;
-        } catch (err) { toast(err.message, "error"); }
-      } }, "Open in slicer"));
+      for (const [key, label] of targets) {
+        slot.append(h("button", { type: "button", class: key === "printjob" ? "btn btn-sm" : "btn btn-sm btn-ghost",
+          "data-open": key, "aria-label": `${label}: ${which === "model" ? "model" : "print file"}`,
+          onclick: async () => {
+            try {
+              const res = await call(`/api/printlab/jobs/${encodeURIComponent(job.id)}/links`, { file: which, staff: "" });
+              if (res?.[key]) openExternal(res[key], key === "printjob");
+            } catch (err) { toast(err.message, "error"); }
+          } }, label));
+      }
     }
   }
   return h("section", { "aria-labelledby": "dt-files" }, h("h3", { id: "dt-files" }, "Files"),
     rows.length ? h("ul", { class: "plain stack-sm" }, rows) : h("p", { class: "muted" }, "No files (they may have been pruned)."));
+}
+
+/**
+ * openExternal hands a link to the operating system. When the helper is not
+ * installed nothing happens and the page keeps focus: after a moment a hint says
+ * what to do instead.
+ */
+function openExternal(url, viaHelper) {
+  document.body.dataset.lastExternalLink = url; // read by the browser tests
+  let left = false;
+  const onBlur = () => { left = true; };
+  window.addEventListener("blur", onBlur, { once: true });
+  window.location.href = url;
+  if (!viaHelper) return;
+  setTimeout(() => {
+    window.removeEventListener("blur", onBlur);
+    if (!left && document.hasFocus()) {
+      toast("No slicer opened? This PC needs the PrintLab slicer helper (ask IT: slicer-opener install). Meanwhile use OrcaSlicer, Bambu Studio or Download.", "info", 9000);
+    }
+  }, 2000);
 }
 
 function estimateText(e) {

@@ -271,3 +271,32 @@ test("a sign-in that runs out mid-shift asks again and keeps the open dialog", a
   assert.equal(j.body.notes.at(-1).workstation_name, "Back Room");
   await context.close();
 });
+
+test("files open in a slicer through signed links: the helper's printjob:// and the slicers' own deep links", async () => {
+  const job = await submitJob(server, { first: "Slicer", last: "Link" });
+  const { context, page } = await newPage();
+  await signIn(page, server);
+  const c = card(page, job.id);
+  await c.waitFor();
+  await c.locator(".open").click();
+  await page.waitForSelector("#detail[open] [data-open=printjob]");
+  const opened = async (key) => {
+    await page.evaluate(() => { delete document.body.dataset.lastExternalLink; });
+    await page.locator(`#detail [data-open=${key}]`).first().click();
+    await page.waitForFunction(() => document.body.dataset.lastExternalLink);
+    return page.evaluate(() => document.body.dataset.lastExternalLink);
+  };
+  assert.match(await opened("printjob"), new RegExp(`^printjob://open\\?job=${job.id}&file=model&t=[A-Za-z0-9_.-]{20,400}$`));
+  const orca = await opened("orcaslicer");
+  assert.match(orca, /^orcaslicer:\/\/open\?file=http%3A%2F%2F127\.0\.0\.1%3A\d+%2Fdl%2F/);
+  // The deep link's URL serves the sanitized model to anyone holding it, with no sign-in.
+  const dl = decodeURIComponent(orca.slice("orcaslicer://open?file=".length));
+  const res = await fetch(dl);
+  assert.equal(res.status, 200);
+  assert.match(dl, /_Filament_.*\.3mf$/);
+  assert.ok(await page.locator("#detail [data-open^=bambustudio]").count() >= 1);
+  // Each link was recorded on the job's history as a file being opened.
+  const evs = await events(server, job.id);
+  assert.ok(evs.filter((e) => e.type === "file_opened").length >= 2, "file_opened events");
+  await context.close();
+});
