@@ -18,7 +18,7 @@ test("front page loads in Chromium with the vendored libraries", async () => {
   const failed = [];
   page.on("response", (r) => { if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`); });
   await page.goto(server.url + "/");
-  assert.match(await page.title(), /PrintLab/);
+  assert.match(await page.title(), /3D print request/);
   const ok = await page.evaluate(async () => {
     const m = await import("/vendor/pocketbase.es.mjs");
     return typeof m.default === "function";
