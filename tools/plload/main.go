@@ -136,19 +136,20 @@ func seed(dir string, n, m int) (uploaded, completed []string, err error) {
 		statuses[k] = schema.StatusPickedUp
 	}
 	// Multi-row INSERTs of values this tool generates itself: fast enough to seed
-	// a million rows in seconds.
+	// a million rows in seconds. Every job has its status-key salt, as submitted
+	// jobs do (a job without one gets it on its first email, an extra save).
 	const batch = 500
 	for from := 0; from < n; from += batch {
 		var sb strings.Builder
-		sb.WriteString("INSERT INTO jobs (id, short_id, status, first_name, last_name, email, discipline, course, method, material, color, printer, grams, hours, quote_cents, display_name, created, updated, status_changed, model_stats, print_estimate, notes) VALUES ")
+		sb.WriteString("INSERT INTO jobs (id, short_id, status, first_name, last_name, email, discipline, course, method, material, color, printer, grams, hours, quote_cents, display_name, created, updated, status_changed, model_stats, print_estimate, notes, status_key_salt) VALUES ")
 		for i := from; i < min(from+batch, n); i++ {
 			ids[i] = randomID()
 			at := start.Add(time.Duration(i) * (2 * 365 * 24 * time.Hour / time.Duration(n))).UTC().Format("2006-01-02 15:04:05.000Z")
 			if i > from {
 				sb.WriteString(",")
 			}
-			fmt.Fprintf(&sb, "('%s','L%07d','%s','Load','Student%d','s%d@example.edu','Engineering','ME 101','filament','%s','True Red','%s',50,2,500,'LoadStudent%d_Filament_TrueRed_L%07d.stl','%s','%s','%s','{}','{}','[]')",
-				ids[i], i, statuses[i], i, i, mat.Id, prn.Id, i, i, at, at, at)
+			fmt.Fprintf(&sb, "('%s','L%07d','%s','Load','Student%d','s%d@example.edu','Engineering','ME 101','filament','%s','True Red','%s',50,2,500,'LoadStudent%d_Filament_TrueRed_L%07d.stl','%s','%s','%s','{}','{}','[]','salt%d')",
+				ids[i], i, statuses[i], i, i, mat.Id, prn.Id, i, i, at, at, at, i)
 		}
 		if _, err := app.DB().NewQuery(sb.String()).Execute(); err != nil {
 			return nil, nil, err
