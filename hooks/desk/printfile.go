@@ -115,11 +115,15 @@ func printFile(e *core.RequestEvent) error {
 		if err != nil {
 			return &jobs.Error{Status: http.StatusNotFound, Code: "not_found", Message: "There is no such job; it may have been mistyped."}
 		}
+		// Attaching a file names its staff member, even though a claim need not.
+		if err := activeStaff(tx, up.staff); err != nil {
+			return err
+		}
 		claim := []any{j.Get("claim_workstation"), j.Get("claim_staff"), j.Get("claim_until")}
-		// The engine's claim move is where attribution (active staff at this
-		// workstation), the expected status (409 naming who moved the job) and
-		// another workstation's claim (423) are checked; borrow it, then put the
-		// claim back as it was so an upload never takes or extends one.
+		// The engine's claim move is where the expected status (409 naming who
+		// moved the job) and another workstation's claim (423) are checked;
+		// borrow it, then put the claim back as it was so an upload never takes
+		// or extends one.
 		j, err = jobs.Do(tx, jobs.Request{JobID: j.Id, Action: jobs.ActionClaim, Expected: schema.Status(up.expected),
 			By: jobs.Actor{Kind: jobs.ByStaff, StaffID: up.staff, WorkstationID: e.Auth.Id}})
 		if err != nil {

@@ -155,6 +155,11 @@ func (s *step) checkActor() error {
 			return &Error{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "This workstation is not signed in; sign in again."}
 		}
 		s.ws = ws
+		// A dialog claims its job the moment it opens, before anyone has chosen
+		// their name; every other move names its staff member.
+		if a.StaffID == "" && (s.req.Action == ActionClaim || s.req.Action == ActionRelease) {
+			return nil
+		}
 		if a.StaffID == "" {
 			return fieldError("staff", "is required: choose who is performing this action")
 		}
@@ -188,10 +193,13 @@ func (s *step) checkClaim() error {
 	if s.req.By.Kind&(ByStudent|BySystem) != 0 || (s.req.Action == ActionRelease && s.isAdmin()) {
 		return nil
 	}
+	who := "Someone at " + s.name(schema.Workstations, holder)
+	if staff := s.job.GetString("claim_staff"); staff != "" {
+		who = s.name(schema.Staff, staff) + " at " + s.name(schema.Workstations, holder)
+	}
 	return &Error{Status: http.StatusLocked, Code: "claimed", Message: fmt.Sprintf(
-		"%s at %s is handling this job (claimed until %s). Wait for them to finish, or ask an admin to release it.",
-		s.name(schema.Staff, s.job.GetString("claim_staff")), s.name(schema.Workstations, holder),
-		until.In(s.labLocation()).Format("3:04 pm"))}
+		"%s is handling this job (claimed until %s). Wait for them to finish, or ask an admin to release it.",
+		who, until.In(s.labLocation()).Format("3:04 pm"))}
 }
 
 func (s *step) isAdmin() bool {

@@ -374,3 +374,30 @@ func TestTableMatchesSpec(t *testing.T) {
 		}
 	}
 }
+
+// A dialog claims its job as it opens, before a name is chosen; choosing the
+// name renews the claim with it. Any other move still needs a staff member.
+func TestClaimBeforeANameIsChosen(t *testing.T) {
+	app, fx := seeded(t)
+	job := newJob(t, app, fx, schema.StatusUploaded)
+	anon := jobs.Actor{Kind: jobs.ByStaff, WorkstationID: fx.Workstation.Id}
+	got, err := jobs.Do(app, jobs.Request{JobID: job.Id, Action: jobs.ActionClaim, Expected: schema.StatusUploaded, By: anon, Now: t0})
+	if err != nil || got.GetString("claim_workstation") != fx.Workstation.Id || got.GetString("claim_staff") != "" {
+		t.Fatalf("claim without a name: %v", err)
+	}
+	other := jobs.Actor{Kind: jobs.ByStaff, StaffID: fx.OtherStaff.Id, WorkstationID: fx.OtherWorkstation.Id}
+	_, err = jobs.Do(app, jobs.Request{JobID: job.Id, Action: jobs.ActionReview, Expected: schema.StatusUploaded, By: other, Now: t0})
+	if je, ok := jobs.AsError(err); !ok || je.Status != 423 || !strings.HasPrefix(je.Message, "Someone at Front Desk is handling") {
+		t.Fatalf("another workstation: %v", err)
+	}
+	got, err = jobs.Do(app, jobs.Request{JobID: job.Id, Action: jobs.ActionClaim, Expected: schema.StatusUploaded, By: staffAt(fx), Now: t0.Add(time.Minute)})
+	if err != nil || got.GetString("claim_staff") != fx.Staff.Id {
+		t.Fatalf("claim with the name: %v", err)
+	}
+	if _, err := jobs.Do(app, jobs.Request{JobID: job.Id, Action: jobs.ActionReview, Expected: schema.StatusUploaded, By: anon, Now: t0}); err == nil {
+		t.Fatal("a review without a staff member was accepted")
+	}
+	if _, err := jobs.Do(app, jobs.Request{JobID: job.Id, Action: jobs.ActionRelease, Expected: schema.StatusUploaded, By: anon, Now: t0.Add(2 * time.Minute)}); err != nil {
+		t.Fatalf("release without a name: %v", err)
+	}
+}

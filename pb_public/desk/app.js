@@ -239,7 +239,7 @@ export function badges(r) {
   if (r.failure_count > 0) out.push(h("span", { class: "badge badge-danger" }, r.failure_count === 1 ? "Failed before" : `Failed ${r.failure_count}×`));
   if ((r.notes || []).length) out.push(h("span", { class: "badge" }, `Notes (${r.notes.length})`));
   if (claimedElsewhere(r)) {
-    out.push(h("span", { class: "badge badge-accent badge-claim" }, `Being handled by ${ctx.staffName(r.claim_staff)} at ${ctx.wsName(r.claim_workstation)}`));
+    out.push(h("span", { class: "badge badge-accent badge-claim" }, r.claim_staff ? `Being handled by ${ctx.staffName(r.claim_staff)} at ${ctx.wsName(r.claim_workstation)}` : `Being handled at ${ctx.wsName(r.claim_workstation)}`));
   }
   return out;
 }

@@ -1,7 +1,8 @@
 // One dialog per lifecycle action (SPEC §2): the mandatory "Performing action
 // as" choice, the action's fields, the status the screen showed, the server's
-// own message on refusal. The job is claimed once the staff member is chosen
-// and released when the dialog closes.
+// own message on refusal. The job is claimed as the dialog opens (other
+// dashboards show "being handled at Front Desk"), claimed again with the name
+// once the staff member is chosen, renewed while open and released on close.
 import { h, clear, $ } from "/shared/dom.js";
 import { STATUSES, statusLabel } from "/shared/status.js";
 import { money, hours as fmtHours } from "/shared/format.js";
@@ -53,7 +54,7 @@ export function onJobChanged(r) {
     note.textContent = `This job changed on another screen: it is now ${statusLabel(r.status)}.`;
   } else if (r.claim_workstation && r.claim_workstation !== ctx.me.id && new Date(r.claim_until) > new Date()) {
     note.hidden = false;
-    note.textContent = `${ctx.staffName(r.claim_staff)} at ${ctx.wsName(r.claim_workstation)} is handling this job.`;
+    note.textContent = `${r.claim_staff ? ctx.staffName(r.claim_staff) : "Someone"} at ${ctx.wsName(r.claim_workstation)} is handling this job.`;
   } else note.hidden = true;
 }
 
@@ -262,17 +263,20 @@ export async function openAction(ids, action, { bulk = false } = {}) {
   d.addEventListener("close", onClose, { once: true });
   d.showModal();
   form.elements.staff.focus();
+  if (!bulk) claim();
 }
 
 async function claim() {
+  const s = state;
+  if (!s) return;
   const staff = $("#ad-form").elements.staff.value;
-  const id = state.ids[0];
-  clearInterval(state.renew);
-  if (!staff) return;
+  const id = s.ids[0];
+  clearInterval(s.renew);
   try {
-    await act(id, "claim", { staff, expected_status: state.live.status });
-    state.claimStaff = staff;
-    state.renew = setInterval(() => act(id, "claim", { staff, expected_status: state.live.status }).catch(() => {}), CLAIM_RENEW_MS);
+    await act(id, "claim", { staff, expected_status: s.live.status });
+    s.claimed = true;
+    s.claimStaff = staff;
+    s.renew = setInterval(() => act(id, "claim", { staff, expected_status: s.live.status }).catch(() => {}), CLAIM_RENEW_MS);
   } catch (err) {
     if (err.status === 423 || err.status === 409) showMsg(err.message, "warning");
   }
@@ -280,10 +284,10 @@ async function claim() {
 
 async function release(s) {
   clearInterval(s.renew);
-  if (!s.claimStaff) return;
+  if (!s.claimed) return;
   const r = s.live;
   if (r.claim_workstation && r.claim_workstation !== ctx.me.id) return;
-  await act(s.ids[0], "release", { staff: s.claimStaff, expected_status: r.status }).catch(() => {});
+  await act(s.ids[0], "release", { staff: s.claimStaff || "", expected_status: r.status }).catch(() => {});
 }
 
 function onClose() {
@@ -361,7 +365,7 @@ async function submit(extra = {}) {
   const name = (j) => `${j.first_name} ${j.last_name}`;
   if (!failed.length) {
     toast(s.bulk ? `${results.length} jobs ${ACTIONS[s.action].verb}.` : `${name(s.jobs[0])}: ${ACTIONS[s.action].verb}.`, "success");
-    s.claimStaff = s.action === "note" || s.action === "review" || s.action === "unreview" || s.action === "requote" ? s.claimStaff : null;
+    if (!(s.action === "note" || s.action === "review" || s.action === "unreview" || s.action === "requote")) s.claimed = false;
     $("#action-dialog").close();
     return;
   }

@@ -87,13 +87,16 @@ test("two workstations: claims and moves show live, a stale dialog gets the conf
   await card(B.page, job.id).waitFor();
   await card(A.page, job.id).waitFor();
 
-  // B opens its approval dialog first and leaves it open.
-  await card(B.page, job.id).locator("[data-action=approve]").click();
-  await B.page.waitForSelector("#action-dialog[open]");
-  // A opens its own and chooses a name: the claim shows on B's card.
+  // A opens its dialog: the claim shows on B's card at once, and with A's name
+  // once A chooses it.
   await card(A.page, job.id).locator("[data-action=approve]").click();
+  await card(B.page, job.id).locator(".badge-claim", { hasText: "Being handled at Front Desk" }).waitFor({ timeout: 2000 });
   await chooseStaff(A.page);
   await card(B.page, job.id).locator(".badge-claim", { hasText: "Sam Lee at Front Desk" }).waitFor({ timeout: 2000 });
+  // B opens its own approval dialog anyway and leaves it open: it says who holds the job.
+  await card(B.page, job.id).locator("[data-action=approve]").click();
+  await B.page.waitForSelector("#action-dialog[open]");
+  await B.page.locator("#action-dialog").getByText(/Sam Lee at Front Desk is handling this job/).first().waitFor();
 
   await A.page.fill("#ad-grams", "20");
   await A.page.fill("#ad-hours", "2");
