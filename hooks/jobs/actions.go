@@ -301,6 +301,45 @@ func applyUndo(of Action) func(s *step) error {
 	}
 }
 
+// stage orders the statuses a job passes on its way to pickup.
+var stage = map[schema.Status]int{
+	schema.StatusUploaded: 1, schema.StatusPending: 2, schema.StatusReadyToPrint: 3,
+	schema.StatusPrinting: 4, schema.StatusCompleted: 5, schema.StatusPickedUp: 6,
+}
+
+// rewind undoes what the stages after `to` recorded, when an override moves a
+// job back along its way: a job put back to printing is no longer completed,
+// one put back to pending is no longer confirmed, and leaving "picked up" voids
+// its payment (never deleted, as undo does).
+func (s *step) rewind(to schema.Status) error {
+	if s.from == schema.StatusPickedUp && to != schema.StatusArchived {
+		pay, err := s.tx.FindFirstRecordByFilter(schema.Payments, "job = {:job} && voided = false", dbx.Params{"job": s.job.Id})
+		if err == nil {
+			pay.Set("voided", true)
+			pay.Set("voided_at", s.now)
+			if err := s.tx.SaveNoValidate(pay); err != nil {
+				return err
+			}
+			s.details["payment_voided"] = pay.Id
+		}
+		s.job.Set("final_cents", 0)
+		s.job.Set("final_grams", 0)
+		s.job.Set("picked_up_at", "")
+	}
+	n, ok := stage[to]
+	if !ok {
+		return nil // final statuses keep the record of how far the job got
+	}
+	if n < stage[schema.StatusCompleted] {
+		s.job.Set("completed_at", "")
+		s.job.Set("uncollected", false)
+	}
+	if n < stage[schema.StatusReadyToPrint] {
+		s.job.Set("confirmed_at", "")
+	}
+	return nil
+}
+
 // overrideEmails is what an override sends when the admin ticks "email the student".
 var overrideEmails = map[schema.Status]mail.Kind{
 	schema.StatusPending:   mail.KindConfirm,
@@ -324,6 +363,9 @@ func applyOverride(s *step) error {
 	s.to = to
 	s.details["reason"] = reason
 	s.details["notify"] = s.in.Notify
+	if err := s.rewind(to); err != nil {
+		return err
+	}
 	switch to {
 	case schema.StatusCompleted:
 		s.job.Set("completed_at", s.now)

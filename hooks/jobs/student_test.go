@@ -217,3 +217,27 @@ func TestUndoWindow(t *testing.T) {
 		t.Fatalf("a second undo in a row: %v", err)
 	}
 }
+
+func TestOverrideBackwardsRewindsTheLaterStages(t *testing.T) {
+	app, fx := seeded(t)
+	job := newJob(t, app, fx, schema.StatusCompleted)
+	by := staffAt(fx)
+	if _, err := jobs.Do(app, jobs.Request{JobID: job.Id, Action: jobs.ActionPickup, Expected: schema.StatusCompleted, By: by,
+		Input: jobs.Input{Grams: ptr(50), Reference: "R", PickedUpBy: "J"}, Now: t0}); err != nil {
+		t.Fatal(err)
+	}
+	admin := by
+	admin.Kind = jobs.ByAdmin
+	got, err := jobs.Do(app, jobs.Request{JobID: job.Id, Action: jobs.ActionOverride, Expected: schema.StatusPickedUp, By: admin,
+		Input: jobs.Input{To: "pending", Reason: "Student wants a different colour"}, Now: t0.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.GetDateTime("completed_at").IsZero() || !got.GetDateTime("picked_up_at").IsZero() || got.GetInt("final_cents") != 0 {
+		t.Errorf("later stages kept: completed %v, picked up %v, final %d", got.GetDateTime("completed_at"), got.GetDateTime("picked_up_at"), got.GetInt("final_cents"))
+	}
+	pays, _ := app.FindAllRecords(schema.Payments)
+	if len(pays) != 1 || !pays[0].GetBool("voided") {
+		t.Errorf("the payment must be voided, not deleted: %d rows", len(pays))
+	}
+}
