@@ -119,6 +119,12 @@ func printFile(e *core.RequestEvent) error {
 		if err := activeStaff(tx, up.staff); err != nil {
 			return err
 		}
+		// Answer for the job's status before borrowing the claim move, whose
+		// own refusal ("cannot be claimed") would not say what is wrong.
+		if st := schema.Status(j.GetString("status")); st == schema.Status(up.expected) && !slices.Contains(sliceable, st) {
+			return &jobs.Error{Status: http.StatusConflict, Code: "conflict",
+				Message: fmt.Sprintf("A job that is %s takes no new print file.", st.Label())}
+		}
 		claim := []any{j.Get("claim_workstation"), j.Get("claim_staff"), j.Get("claim_until")}
 		// The engine's claim move is where the expected status (409 naming who
 		// moved the job) and another workstation's claim (423) are checked;
