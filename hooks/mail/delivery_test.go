@@ -1,8 +1,10 @@
 package mail_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -460,5 +462,60 @@ func TestStatusRouteIsForWorkstations(t *testing.T) {
 		sc.TestAppFactory = func(testing.TB) *tests.TestApp { return app }
 		sc.DisableTestAppCleanup = true
 		sc.Test(t)
+	}
+}
+
+// A server that says the mailbox does not exist (550) gets no retries: the email
+// is failed at once, so the dashboard shows it while the student is still there.
+func TestUnknownMailboxFailsAtOnce(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func(c net.Conn) {
+				defer c.Close()
+				r := bufio.NewReader(c)
+				fmt.Fprint(c, "220 test ESMTP\r\n")
+				for {
+					line, err := r.ReadString('\n')
+					if err != nil {
+						return
+					}
+					switch cmd := strings.ToUpper(strings.TrimSpace(line)); {
+					case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
+						fmt.Fprint(c, "250 test\r\n")
+					case strings.HasPrefix(cmd, "RCPT"):
+						fmt.Fprint(c, "550 5.1.1 No such mailbox\r\n")
+					case strings.HasPrefix(cmd, "QUIT"):
+						fmt.Fprint(c, "221 bye\r\n")
+						return
+					default:
+						fmt.Fprint(c, "250 ok\r\n")
+					}
+				}
+			}(c)
+		}
+	}()
+	app, fx, lab := newApp(t)
+	useSMTP(app, l.Addr().(*net.TCPAddr).Port)
+	job := newJob(t, app, fx, nil)
+	row := enqueue(t, app, lab, message(job, mail.KindReceived, "nomailbox"))
+	w := mail.NewWorker(app, mail.Options{AttemptTimeout: 2 * time.Second})
+	if _, err := w.Drain(context.Background(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := app.FindRecordById(schema.Emails, row.Id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.GetString("state") != schema.EmailFailed || got.GetInt("attempts") != 1 || !strings.Contains(got.GetString("last_error"), "No such mailbox") {
+		t.Errorf("after a 550: state %s, attempts %d, error %q", got.GetString("state"), got.GetInt("attempts"), got.GetString("last_error"))
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"net/textproto"
 	"os"
 	"path/filepath"
 	"sync"
@@ -369,6 +370,17 @@ func (w *Worker) marker(outcomes <-chan outcome, now time.Time, done chan<- Resu
 	done <- res
 }
 
+// permanent reports a refusal that no retry can fix: the receiving server said
+// the mailbox does not exist or is not allowed (550, 551, 553). Other 5xx answers
+// (authentication, a full mailbox) are often put right within the retry window.
+func permanent(err error) bool {
+	var tp *textproto.Error
+	if !errors.As(err, &tp) {
+		return false
+	}
+	return tp.Code == 550 || tp.Code == 551 || tp.Code == 553
+}
+
 // apply writes one outcome: delivered, retry later, or failed for good.
 func (w *Worker) apply(tx core.App, o outcome, now time.Time, res *Result) error {
 	row := o.row
@@ -390,7 +402,7 @@ func (w *Worker) apply(tx core.App, o outcome, now time.Time, res *Result) error
 		msg = msg[:1900]
 	}
 	row.Set("last_error", msg)
-	if attempts > len(w.opts.Backoff) {
+	if attempts > len(w.opts.Backoff) || permanent(o.err) {
 		row.Set("state", schema.EmailFailed)
 		res.Failed++
 		w.app.Logger().Error("mail: giving up on an email", "email", row.Id, "job", row.GetString("job"),
