@@ -1,10 +1,8 @@
 package mail_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -175,9 +173,15 @@ func TestOutageThenRecovery(t *testing.T) {
 // its retry (order per job) while other jobs' emails still go out on the same
 // connection.
 func TestRefusedMessageHoldsItsJobOnly(t *testing.T) {
-	mp := startMailpit(t, "--smtp-allowed-recipients", "^jane")
+	// "Try again later" for one mailbox; the others are accepted.
+	port, delivered := fakeSMTP(t, func(addr string) string {
+		if strings.HasPrefix(addr, "nobody@") {
+			return "451 4.7.1 Greylisted, try again later"
+		}
+		return "250 ok"
+	})
 	app, fx, lab := newApp(t)
-	useSMTP(app, mp.smtpPort)
+	useSMTP(app, port)
 	refused := newJob(t, app, fx, map[string]any{"email": "nobody@student.example.edu"})
 	fine := newJob(t, app, fx, nil)
 	first := enqueue(t, app, lab, message(refused, mail.KindReceived, "r1"))
@@ -191,7 +195,7 @@ func TestRefusedMessageHoldsItsJobOnly(t *testing.T) {
 	if err != nil || res.Sent != 2 || res.Retried != 1 {
 		t.Fatalf("%v %v", res, err)
 	}
-	if n := len(mp.list()); n != 2 {
+	if n := delivered.Load(); n != 2 {
 		t.Errorf("%d messages arrived, want the other job's 2", n)
 	}
 	got, _ := app.FindRecordById(schema.Emails, first.Id)
@@ -468,44 +472,15 @@ func TestStatusRouteIsForWorkstations(t *testing.T) {
 // A server that says the mailbox does not exist (550) gets no retries: the email
 // is failed at once, so the dashboard shows it while the student is still there.
 func TestUnknownMailboxFailsAtOnce(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func(c net.Conn) {
-				defer c.Close()
-				r := bufio.NewReader(c)
-				fmt.Fprint(c, "220 test ESMTP\r\n")
-				for {
-					line, err := r.ReadString('\n')
-					if err != nil {
-						return
-					}
-					switch cmd := strings.ToUpper(strings.TrimSpace(line)); {
-					case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
-						fmt.Fprint(c, "250 test\r\n")
-					case strings.HasPrefix(cmd, "RCPT"):
-						fmt.Fprint(c, "550 5.1.1 No such mailbox\r\n")
-					case strings.HasPrefix(cmd, "QUIT"):
-						fmt.Fprint(c, "221 bye\r\n")
-						return
-					default:
-						fmt.Fprint(c, "250 ok\r\n")
-					}
-				}
-			}(c)
+	port, delivered := fakeSMTP(t, func(addr string) string {
+		if strings.HasPrefix(addr, "nobody@") {
+			return "550 5.1.1 No such mailbox"
 		}
-	}()
+		return "250 ok"
+	})
 	app, fx, lab := newApp(t)
-	useSMTP(app, l.Addr().(*net.TCPAddr).Port)
-	job := newJob(t, app, fx, nil)
+	useSMTP(app, port)
+	job := newJob(t, app, fx, map[string]any{"email": "nobody@student.example.edu"})
 	row := enqueue(t, app, lab, message(job, mail.KindReceived, "nomailbox"))
 	w := mail.NewWorker(app, mail.Options{AttemptTimeout: 2 * time.Second})
 	if _, err := w.Drain(context.Background(), time.Now()); err != nil {
@@ -517,5 +492,8 @@ func TestUnknownMailboxFailsAtOnce(t *testing.T) {
 	}
 	if got.GetString("state") != schema.EmailFailed || got.GetInt("attempts") != 1 || !strings.Contains(got.GetString("last_error"), "No such mailbox") {
 		t.Errorf("after a 550: state %s, attempts %d, error %q", got.GetString("state"), got.GetInt("attempts"), got.GetString("last_error"))
+	}
+	if delivered.Load() != 0 {
+		t.Error("a refused message was delivered")
 	}
 }

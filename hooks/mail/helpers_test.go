@@ -1,6 +1,7 @@
 package mail_test
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"printlab/hooks/mail"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -289,4 +291,62 @@ func (m *mailpit) message(id string) mpMessage {
 	var out mpMessage
 	m.getJSON("/api/v1/message/"+id, &out)
 	return out
+}
+
+// fakeSMTP is a minimal SMTP server on loopback: rcpt decides the answer to
+// each RCPT TO (e.g. "250 ok", "451 try later", "550 no such mailbox"); it
+// returns the port and a counter of messages accepted after DATA.
+func fakeSMTP(t testing.TB, rcpt func(addr string) string) (int, *atomic.Int32) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	var delivered atomic.Int32
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func(c net.Conn) {
+				defer c.Close()
+				r := bufio.NewReader(c)
+				fmt.Fprint(c, "220 fake ESMTP\r\n")
+				inData := false
+				for {
+					line, err := r.ReadString('\n')
+					if err != nil {
+						return
+					}
+					if inData {
+						if line == ".\r\n" {
+							inData = false
+							delivered.Add(1)
+							fmt.Fprint(c, "250 queued\r\n")
+						}
+						continue
+					}
+					cmd := strings.ToUpper(strings.TrimSpace(line))
+					switch {
+					case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
+						fmt.Fprint(c, "250 fake\r\n")
+					case strings.HasPrefix(cmd, "RCPT"):
+						addr := strings.Trim(strings.TrimSpace(line[strings.Index(line, ":")+1:]), "<>")
+						fmt.Fprint(c, rcpt(strings.ToLower(addr))+"\r\n")
+					case cmd == "DATA":
+						inData = true
+						fmt.Fprint(c, "354 go ahead\r\n")
+					case strings.HasPrefix(cmd, "QUIT"):
+						fmt.Fprint(c, "221 bye\r\n")
+						return
+					default:
+						fmt.Fprint(c, "250 ok\r\n")
+					}
+				}
+			}(c)
+		}
+	}()
+	return l.Addr().(*net.TCPAddr).Port, &delivered
 }
