@@ -284,21 +284,28 @@ func applyUndo(of Action) func(s *step) error {
 		case ActionComplete:
 			s.job.Set("completed_at", "")
 		case ActionPickup:
-			pay, err := s.tx.FindFirstRecordByFilter(schema.Payments, "job = {:job} && voided = false", dbx.Params{"job": s.job.Id})
-			if err == nil {
-				pay.Set("voided", true)
-				pay.Set("voided_at", s.now)
-				if err := s.tx.SaveNoValidate(pay); err != nil {
-					return err
-				}
-				s.details["payment_voided"] = pay.Id
-			}
-			s.job.Set("final_cents", 0)
-			s.job.Set("final_grams", 0)
-			s.job.Set("picked_up_at", "")
+			return s.unpay()
 		}
 		return nil
 	}
+}
+
+// unpay takes back a pickup: the live payment is voided (never deleted) and the
+// job's final price and pickup time are cleared.
+func (s *step) unpay() error {
+	pay, err := s.tx.FindFirstRecordByFilter(schema.Payments, "job = {:job} && voided = false", dbx.Params{"job": s.job.Id})
+	if err == nil {
+		pay.Set("voided", true)
+		pay.Set("voided_at", s.now)
+		if err := s.tx.SaveNoValidate(pay); err != nil {
+			return err
+		}
+		s.details["payment_voided"] = pay.Id
+	}
+	s.job.Set("final_cents", 0)
+	s.job.Set("final_grams", 0)
+	s.job.Set("picked_up_at", "")
+	return nil
 }
 
 // stage orders the statuses a job passes on its way to pickup.
@@ -313,18 +320,9 @@ var stage = map[schema.Status]int{
 // its payment (never deleted, as undo does).
 func (s *step) rewind(to schema.Status) error {
 	if s.from == schema.StatusPickedUp && to != schema.StatusArchived {
-		pay, err := s.tx.FindFirstRecordByFilter(schema.Payments, "job = {:job} && voided = false", dbx.Params{"job": s.job.Id})
-		if err == nil {
-			pay.Set("voided", true)
-			pay.Set("voided_at", s.now)
-			if err := s.tx.SaveNoValidate(pay); err != nil {
-				return err
-			}
-			s.details["payment_voided"] = pay.Id
+		if err := s.unpay(); err != nil {
+			return err
 		}
-		s.job.Set("final_cents", 0)
-		s.job.Set("final_grams", 0)
-		s.job.Set("picked_up_at", "")
 	}
 	n, ok := stage[to]
 	if !ok {
