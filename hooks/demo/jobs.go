@@ -90,10 +90,22 @@ func SeedJobs(app core.App, out io.Writer) error {
 				return fmt.Errorf("demo %s for %s: %w", a, st.first, err)
 			}
 		}
-		// Backdate so the dashboard shows its age colours.
-		at := now.Add(-time.Duration(st.ageHours * float64(time.Hour))).Format("2006-01-02 15:04:05.000Z")
+		// Backdate the job and its history together, so the dashboard shows its
+		// age colours and the student's timeline starts when the job was sent.
+		age := time.Duration(st.ageHours * float64(time.Hour))
+		at := now.Add(-age).Format("2006-01-02 15:04:05.000Z")
 		if _, err := app.DB().Update(schema.Jobs, dbx.Params{"created": at}, dbx.HashExp{"id": job.Id}).Execute(); err != nil {
 			return err
+		}
+		evs, err := app.FindAllRecords(schema.Events, dbx.HashExp{"job": job.Id})
+		if err != nil {
+			return err
+		}
+		for _, ev := range evs {
+			moved := ev.GetDateTime("created").Time().Add(-age).Format("2006-01-02 15:04:05.000Z")
+			if _, err := app.DB().Update(schema.Events, dbx.Params{"created": moved}, dbx.HashExp{"id": ev.Id}).Execute(); err != nil {
+				return err
+			}
 		}
 	}
 	fmt.Fprintf(out, "  %d demo jobs, one or more in every status.\n", len(demoStudents))
