@@ -33,7 +33,7 @@ func resendEmail(e *core.RequestEvent) error {
 		if err != nil {
 			return &jobs.Error{Status: http.StatusNotFound, Code: "not_found", Message: "There is no such email."}
 		}
-		if err := activeStaff(tx, body.Staff); err != nil {
+		if _, err := jobs.ActiveStaff(tx, body.Staff); err != nil {
 			return err
 		}
 		job, err := tx.FindRecordById(schema.Jobs, orig.GetString("job"))
@@ -85,27 +85,6 @@ func liveConfirmEmail(tx core.App, job *core.Record) (*core.Record, error) {
 		}
 	}
 	return nil, errors.New("the new confirmation email was not found")
-}
-
-// activeStaff refuses a missing, unknown or deactivated staff member with the
-// same per-field messages the engine gives, so the dialog shows them the same way.
-func activeStaff(tx core.App, id string) error {
-	if id == "" {
-		return fieldErr("staff", "is required: choose who is performing this action")
-	}
-	st, err := tx.FindRecordById(schema.Staff, id)
-	if err != nil {
-		return fieldErr("staff", "is not a known staff member; choose a name from the list")
-	}
-	if !st.GetBool("active") {
-		return fieldErr("staff", "\""+st.GetString("name")+"\" is no longer active; choose another name")
-	}
-	return nil
-}
-
-func fieldErr(field, msg string) *jobs.Error {
-	return &jobs.Error{Status: http.StatusBadRequest, Code: "invalid", Message: field + " " + msg + ".",
-		Fields: map[string]string{field: msg}}
 }
 
 // workstationNames answers every workstation's display name by id. The record

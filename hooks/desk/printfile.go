@@ -116,7 +116,7 @@ func printFile(e *core.RequestEvent) error {
 			return &jobs.Error{Status: http.StatusNotFound, Code: "not_found", Message: "There is no such job; it may have been mistyped."}
 		}
 		// Attaching a file names its staff member, even though a claim need not.
-		if err := activeStaff(tx, up.staff); err != nil {
+		if _, err := jobs.ActiveStaff(tx, up.staff); err != nil {
 			return err
 		}
 		// Answer for the job's status before borrowing the claim move, whose

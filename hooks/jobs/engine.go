@@ -160,15 +160,9 @@ func (s *step) checkActor() error {
 		if a.StaffID == "" && (s.req.Action == ActionClaim || s.req.Action == ActionRelease) {
 			return nil
 		}
-		if a.StaffID == "" {
-			return fieldError("staff", "is required: choose who is performing this action")
-		}
-		st, err := s.tx.FindRecordById(schema.Staff, a.StaffID)
+		st, err := ActiveStaff(s.tx, a.StaffID)
 		if err != nil {
-			return fieldError("staff", "is not a known staff member; choose a name from the list")
-		}
-		if !st.GetBool("active") {
-			return fieldError("staff", fmt.Sprintf("%q is no longer active; choose another name", st.GetString("name")))
+			return err
 		}
 		s.staff = st
 	}
@@ -179,6 +173,22 @@ func (s *step) checkActor() error {
 		return &Error{Status: http.StatusForbidden, Code: "forbidden", Message: forbiddenMessage(s.req.Action)}
 	}
 	return nil
+}
+
+// ActiveStaff returns the staff member id names, or the per-field refusal the
+// dialogs show when it is missing, unknown or deactivated.
+func ActiveStaff(app core.App, id string) (*core.Record, error) {
+	if id == "" {
+		return nil, fieldError("staff", "is required: choose who is performing this action")
+	}
+	st, err := app.FindRecordById(schema.Staff, id)
+	if err != nil {
+		return nil, fieldError("staff", "is not a known staff member; choose a name from the list")
+	}
+	if !st.GetBool("active") {
+		return nil, fieldError("staff", fmt.Sprintf("%q is no longer active; choose another name", st.GetString("name")))
+	}
+	return st, nil
 }
 
 // checkClaim refuses acting on a job another workstation holds (SPEC §2).
@@ -199,33 +209,19 @@ func (s *step) checkClaim() error {
 	}
 	return &Error{Status: http.StatusLocked, Code: "claimed", Message: fmt.Sprintf(
 		"%s is handling this job (claimed until %s). Wait for them to finish, or ask an admin to release it.",
-		who, until.In(s.labLocation()).Format("3:04 pm"))}
+		who, until.In(s.lab.Location()).Format("3:04 pm"))}
 }
 
 func (s *step) isAdmin() bool {
 	return s.req.By.Superuser != "" || s.req.By.CanOverride
 }
 
-func (s *step) labLocation() *time.Location {
-	if s.lab.TimeZone != "" {
-		return s.lab.Location()
-	}
-	if lab, err := settings.Load(s.tx); err == nil {
-		return lab.Location()
-	}
-	return time.UTC
-}
-
 // name is a record's display name, or a stand-in when it is gone.
 func (s *step) name(col, id string) string {
-	if id == "" {
-		return "someone"
+	if n := nameOf(s.tx, col, id); n != "" {
+		return n
 	}
-	r, err := s.tx.FindRecordById(col, id)
-	if err != nil {
-		return "someone"
-	}
-	return r.GetString("name")
+	return "someone"
 }
 
 // conflictMessage says who moved the job and when: "This job was approved by Sam
@@ -409,5 +405,3 @@ func ago(now, t time.Time) string {
 		return fmt.Sprintf("on %s", t.Format("Jan 2"))
 	}
 }
-
-func loadLab(app core.App) (settings.Lab, error) { return settings.Load(app) }

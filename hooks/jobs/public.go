@@ -9,6 +9,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
+	"printlab/hooks/settings"
 	"printlab/schema"
 )
 
@@ -41,7 +42,7 @@ var timelineText = map[string]string{
 
 // PublicView is what the student's status page shows.
 func PublicView(app core.App, job *core.Record, now time.Time) (map[string]any, error) {
-	lab, err := loadLab(app)
+	lab, err := settings.Load(app)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +161,7 @@ func waitWords(pos int, perDay float64) string {
 
 // QuoteView is the job as the confirm page shows it.
 func QuoteView(app core.App, job *core.Record) (map[string]any, error) {
-	lab, err := loadLab(app)
+	lab, err := settings.Load(app)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"printlab/hooks/settings"
 	"printlab/schema"
 )
 
@@ -56,7 +57,7 @@ func LookupConfirm(app core.App, token string, now time.Time) (*core.Record, *Er
 	}
 	status := schema.Status(job.GetString("status"))
 	loc := time.UTC
-	if lab, lerr := loadLab(app); lerr == nil {
+	if lab, lerr := settings.Load(app); lerr == nil {
 		loc = lab.Location()
 	}
 	if status != schema.StatusPending {

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"printlab/hooks/mail"
+	"printlab/hooks/settings"
 	"printlab/schema"
 )
 
@@ -82,7 +83,7 @@ func Submit(app core.App, job *core.Record, ext string, now time.Time) (*core.Re
 	now = now.UTC()
 	var link string
 	err := app.RunInTransaction(func(tx core.App) error {
-		lab, err := loadLab(tx)
+		lab, err := settings.Load(tx)
 		if err != nil {
 			return err
 		}
