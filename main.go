@@ -24,7 +24,7 @@ func main() {
 		os.Exit(modelcmd.Run(os.Args[2:], os.Stdout, os.Stderr))
 	}
 
-	app := pocketbase.NewWithConfig(pocketbase.Config{DefaultDataDir: "./pb_data"})
+	app := pocketbase.NewWithConfig(dbConfig("./pb_data"))
 	app.RootCmd.Use = "printlab"
 	app.RootCmd.Short = "PrintLab: the 3D-print service desk of a makerspace"
 	app.RootCmd.Version = version

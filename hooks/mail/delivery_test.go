@@ -3,6 +3,7 @@ package mail_test
 import (
 	"context"
 	"errors"
+	"github.com/pocketbase/dbx"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -495,5 +496,37 @@ func TestUnknownMailboxFailsAtOnce(t *testing.T) {
 	}
 	if delivered.Load() != 0 {
 		t.Error("a refused message was delivered")
+	}
+}
+
+// TestDueQueryUsesIndex keeps the worker's pass cheap when the outbox holds a
+// year of sent mail: the query must search the (state, next_attempt) index, not
+// scan every row and its bodies, even when SQLite's statistics were taken while
+// the outbox was small (as PRAGMA optimize leaves them on a new lab).
+func TestDueQueryUsesIndex(t *testing.T) {
+	app, _, _ := newApp(t)
+	fill := func(n int, state string) {
+		t.Helper()
+		if _, err := app.DB().NewQuery(`WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < {:n})
+			INSERT INTO emails (id, kind, recipient, state, dedupe_key, html, created, updated)
+			SELECT printf('%s%010d', {:state}, x), 'approved', 'a@example.edu', {:state}, {:state} || x, hex(randomblob(500)), '', '' FROM n`).
+			Bind(dbx.Params{"n": n, "state": state}).Execute(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fill(24, schema.EmailQueued)
+	if _, err := app.DB().NewQuery("ANALYZE").Execute(); err != nil {
+		t.Fatal(err)
+	}
+	fill(3000, schema.EmailSent)
+	q := mail.DueQuery(app, time.Now(), 20)
+	var plan []struct {
+		Detail string `db:"detail"`
+	}
+	if err := app.DB().NewQuery("EXPLAIN QUERY PLAN " + q.SQL()).Bind(q.Params()).All(&plan); err != nil {
+		t.Fatal(err)
+	}
+	if len(plan) == 0 || !strings.Contains(plan[0].Detail, "USING INDEX idx_emails_state_next") {
+		t.Fatalf("the due query does not search the outbox's state index: %+v", plan)
 	}
 }

@@ -49,23 +49,15 @@ function writeView() {
 }
 
 // ---------- filters ----------
-function filterFor(status) {
-  const parts = [pb.filter("status = {:s}", { s: status })];
-  for (const term of view.q.trim().split(/\s+/).filter(Boolean).slice(0, 5)) {
-    parts.push(pb.filter("(first_name ~ {:t} || last_name ~ {:t} || email ~ {:t} || short_id ~ {:t} || course ~ {:t})", { t: term }));
-  }
-  if (view.printer) parts.push(pb.filter("printer = {:p}", { p: view.printer }));
-  if (view.method) parts.push(pb.filter("method = {:m}", { m: view.method }));
-  if (view.discipline) parts.push(pb.filter("discipline = {:d}", { d: view.discipline }));
-  const flags = {
-    new: "reviewed = false", expired: "confirm_expired = true", uncollected: "uncollected = true",
-    failed: "failure_count > 0", notes: "notes ~ '\"text\"'", claimed: "claim_until > @now",
-  };
-  if (flags[view.flag]) parts.push(flags[view.flag]);
-  return parts.join(" && ");
+/** filterParams is the view's filters as the desk list and counts routes take them. */
+function filterParams(status) {
+  const p = new URLSearchParams();
+  if (status) p.set("status", status);
+  for (const k of ["q", "printer", "method", "discipline", "flag"]) if (view[k]) p.set(k, view[k]);
+  return p;
 }
 
-/** matches mirrors filterFor in the browser, for records that arrive by realtime. */
+/** matches mirrors the server's filters in the browser, for records that arrive by realtime. */
 function matches(r, status = view.status) {
   if (r.status !== status) return false;
   for (const term of view.q.trim().toLowerCase().split(/\s+/).filter(Boolean).slice(0, 5)) {
@@ -84,20 +76,22 @@ function matches(r, status = view.status) {
   return true;
 }
 
+/** compare orders cards as the server does (names without regard to case). */
 function compare(a, b) {
   const desc = view.sort.startsWith("-");
   const key = view.sort.replace(/^-/, "");
-  const x = String(a[key] || ""), y = String(b[key] || "");
+  const val = (r) => key === "last_name" ? `${r.last_name || ""}\u0000${r.first_name || ""}`.toLowerCase() : String(r[key] || "");
+  const x = val(a), y = val(b);
   const c = x < y ? -1 : x > y ? 1 : 0;
   return desc ? -c : c;
 }
 
 // ---------- loading ----------
 async function loadCounts() {
-  const res = await Promise.all(STATUSES.map(([s]) =>
-    pb.collection("jobs").getList(1, 1, { filter: filterFor(s), fields: "id", requestKey: `count-${s}` })
-      .then((r) => [s, r.totalItems]).catch(() => [s, counts[s] ?? 0])));
-  counts = Object.fromEntries(res);
+  try {
+    const res = await call(`/api/printlab/desk/counts?${filterParams()}`, undefined, "GET");
+    counts = res.counts;
+  } catch { /* keep the last counts; the next change retries */ }
   renderTabs();
 }
 let countsTimer;
@@ -112,9 +106,11 @@ const tabCache = new Map(); // status -> {key, items, hasMore}
 const cacheKey = () => JSON.stringify({ ...view, status: "" });
 
 function fetchPage(status, n) {
-  return pb.collection("jobs").getList(n, PAGE, {
-    filter: filterFor(status), sort: `${view.sort},id`, skipTotal: true, fields: CARD_FIELDS, requestKey: null,
-  });
+  const p = filterParams(status);
+  p.set("sort", view.sort);
+  p.set("page", n);
+  p.set("perPage", PAGE);
+  return call(`/api/printlab/desk/jobs?${p}`, undefined, "GET");
 }
 
 async function loadList(reset = true) {

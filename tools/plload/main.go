@@ -40,6 +40,8 @@ func main() {
 	dur := flag.Duration("duration", 10*time.Second, "how long each read scenario runs")
 	actions := flag.Int("actions", 2000, "approve and pickup requests per scenario")
 	keep := flag.String("dir", "", "seed into this dir and keep it (default: a temp dir, removed)")
+	from := flag.String("from", "", "copy this dir (kept from an earlier -dir run) instead of seeding")
+	only := flag.String("only", "", "run only the scenarios whose names contain this")
 	flag.Parse()
 
 	dir := *keep
@@ -51,11 +53,25 @@ func main() {
 		defer os.RemoveAll(dir)
 	}
 	began := time.Now()
-	uploaded, completed, err := seed(dir, *nJobs, *nEvents)
+	var uploaded, completed []string
+	var err error
+	if *from != "" {
+		if err = exec.Command("cp", "-a", *from+"/.", dir).Run(); err == nil {
+			uploaded, completed, err = ids(dir)
+		}
+		fmt.Printf("copied %s (%d uploaded, %d completed jobs) in %s\n", *from, len(uploaded), len(completed), time.Since(began).Round(time.Millisecond))
+	} else {
+		uploaded, completed, err = seed(dir, *nJobs, *nEvents)
+		fmt.Printf("seeded %d jobs and %d events in %s\n", *nJobs, *nEvents, time.Since(began).Round(time.Millisecond))
+	}
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("seeded %d jobs and %d events in %s\n", *nJobs, *nEvents, time.Since(began).Round(time.Millisecond))
+	peerIDs, err := seedPeer(dir, *actions)
+	if err != nil {
+		log.Fatal(err)
+	}
+	run := func(name string) bool { return *only == "" || strings.Contains(name, *only) }
 
 	url, stop := serve(*bin, dir)
 	defer stop()
@@ -73,20 +89,84 @@ func main() {
 		return post(url+"/api/printlab/jobs/"+completed[i]+"/pickup", ws, body), nil
 	}
 	n := min(*actions, len(uploaded), len(completed))
-	report("approve, 8 concurrent clients", fixed(n, 8, approve))
-	report("pickup, 8 concurrent clients", fixed(n, 8, pickup))
+	if run("approve") {
+		report("approve, 8 concurrent clients", fixed(n, 8, approve))
+	}
+	if run("peer") {
+		// The floor any PocketBase app stands on: PocketBase's own update of one
+		// small record through its REST API, no rules, no hooks, no side effects.
+		patch := func(i int) (*http.Request, error) {
+			req := post(url+"/api/collections/plload_notes/records/"+peerIDs[i], su, fmt.Sprintf(`{"body":"edit %d"}`, i))
+			req.Method = "PATCH"
+			return req, nil
+		}
+		report("peer: PocketBase PATCH of a plain record, 8 cl", fixed(min(*actions, len(peerIDs)), 8, patch))
+	}
+	if run("pickup") {
+		report("pickup, 8 concurrent clients", fixed(n, 8, pickup))
+	}
 
-	list := func(token, query string) func(int) (*http.Request, error) {
+	list := func(token, path string) func(int) (*http.Request, error) {
 		return func(int) (*http.Request, error) {
-			req, err := http.NewRequest("GET", url+"/api/collections/jobs/records?"+query, nil)
+			req, err := http.NewRequest("GET", url+path, nil)
 			req.Header.Set("Authorization", token)
 			return req, err
 		}
 	}
-	report("dashboard list (status, -created, 50, skipTotal), 50 cl", timed(*dur, 50,
-		list(ws, "filter=(status%3D'ready_to_print')&sort=-created&perPage=50&skipTotal=1")))
-	report("PocketBase plain list (20 of all, skipTotal), 50 cl", timed(*dur, 50,
-		list(su, "perPage=20&skipTotal=1")))
+	if run("dashboard") {
+		report("dashboard list (status, -created, 50), 50 clients", timed(*dur, 50,
+			list(ws, "/api/printlab/desk/jobs?status=ready_to_print&sort=-created&perPage=50")))
+	}
+	if run("generic") {
+		report("same list through PocketBase's records API, 50 cl", timed(*dur, 50,
+			list(ws, "/api/collections/jobs/records?filter=(status%3D'ready_to_print')&sort=-created&perPage=50&skipTotal=1")))
+	}
+	if run("plain") {
+		report("PocketBase plain list (20 of all, skipTotal), 50 cl", timed(*dur, 50,
+			list(su, "/api/collections/jobs/records?perPage=20&skipTotal=1")))
+	}
+}
+
+// seedPeer adds a plain collection with n small records to dir, for the peer
+// scenario, and returns their ids.
+func seedPeer(dir string, n int) ([]string, error) {
+	app := pocketbase.NewWithConfig(pocketbase.Config{DefaultDataDir: dir, HideStartBanner: true})
+	if err := app.Bootstrap(); err != nil {
+		return nil, err
+	}
+	defer app.ResetBootstrapState()
+	col := core.NewBaseCollection("plload_notes")
+	col.Fields.Add(&core.TextField{Name: "body"}, &core.NumberField{Name: "n"})
+	if err := app.Save(col); err != nil {
+		return nil, err
+	}
+	ids := make([]string, n)
+	for i := range ids {
+		r := core.NewRecord(col)
+		r.Set("body", "note")
+		r.Set("n", i)
+		if err := app.Save(r); err != nil {
+			return nil, err
+		}
+		ids[i] = r.Id
+	}
+	return ids, nil
+}
+
+// ids returns the uploaded and completed jobs of a seeded dir.
+func ids(dir string) (uploaded, completed []string, err error) {
+	app := pocketbase.NewWithConfig(pocketbase.Config{DefaultDataDir: dir, HideStartBanner: true})
+	if err := app.Bootstrap(); err != nil {
+		return nil, nil, err
+	}
+	defer app.ResetBootstrapState()
+	for st, out := range map[schema.Status]*[]string{schema.StatusUploaded: &uploaded, schema.StatusCompleted: &completed} {
+		if err := app.DB().NewQuery("SELECT id FROM jobs WHERE status = {:s} ORDER BY id").
+			Bind(map[string]any{"s": string(st)}).Column(out); err != nil {
+			return nil, nil, err
+		}
+	}
+	return uploaded, completed, nil
 }
 
 // seed creates the schema, demo staff and workstation, a superuser, and n jobs
