@@ -3,6 +3,8 @@ package intake
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -33,12 +35,19 @@ const sidecarDelay = 150 * time.Millisecond
 // transaction: thumbnails and sidecars. Terminate waits for it to finish.
 type afterwork struct {
 	mu      sync.Mutex
-	pending map[string]*time.Timer // job id → scheduled sidecar rewrite
+	pending map[string]*pendingSidecar // job id → scheduled sidecar rewrite
 	closed  bool
 	wg      sync.WaitGroup
 }
 
-func newAfterwork() *afterwork { return &afterwork{pending: map[string]*time.Timer{}} }
+// pendingSidecar is a scheduled rewrite and, when the save that scheduled it
+// handed it over, the job as committed (saving a read of the job).
+type pendingSidecar struct {
+	timer *time.Timer
+	job   *core.Record
+}
+
+func newAfterwork() *afterwork { return &afterwork{pending: map[string]*pendingSidecar{}} }
 
 // run starts fn in the background unless the app is shutting down, and
 // reports whether it did.
@@ -61,16 +70,16 @@ func (a *afterwork) close(app core.App) {
 	a.mu.Lock()
 	a.closed = true
 	ids := make([]string, 0, len(a.pending))
-	for id, t := range a.pending {
-		if t.Stop() {
+	for id, p := range a.pending {
+		if p.timer.Stop() {
 			ids = append(ids, id)
 		}
 	}
-	a.pending = map[string]*time.Timer{}
+	a.pending = map[string]*pendingSidecar{}
 	a.mu.Unlock()
 	a.wg.Wait()
 	for _, id := range ids {
-		writeSidecarLogged(app, id)
+		writeSidecarLogged(app, id, nil)
 	}
 }
 
@@ -137,33 +146,43 @@ func extOf(name string) string {
 }
 
 // sidecar schedules a rewrite of the job's job.json; rewrites within
-// sidecarDelay of each other collapse into one.
-func (a *afterwork) sidecar(app core.App, jobID string) {
+// sidecarDelay of each other collapse into one. job is the job as its save
+// committed it, or nil when only its history changed (then it is read).
+func (a *afterwork) sidecar(app core.App, jobID string, job *core.Record) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.closed {
 		return
 	}
-	if t, ok := a.pending[jobID]; ok {
-		t.Reset(sidecarDelay)
+	if job != nil {
+		job = job.Clone()
+	}
+	if p, ok := a.pending[jobID]; ok {
+		if job != nil {
+			p.job = job
+		}
+		p.timer.Reset(sidecarDelay)
 		return
 	}
-	a.pending[jobID] = time.AfterFunc(sidecarDelay, func() {
+	p := &pendingSidecar{job: job}
+	a.pending[jobID] = p
+	p.timer = time.AfterFunc(sidecarDelay, func() {
 		a.mu.Lock()
 		delete(a.pending, jobID)
 		if a.closed {
 			a.mu.Unlock()
 			return
 		}
+		job := p.job
 		a.wg.Add(1)
 		a.mu.Unlock()
 		defer a.wg.Done()
-		writeSidecarLogged(app, jobID)
+		writeSidecarLogged(app, jobID, job)
 	})
 }
 
-func writeSidecarLogged(app core.App, jobID string) {
-	if err := WriteSidecar(app, jobID); err != nil {
+func writeSidecarLogged(app core.App, jobID string, job *core.Record) {
+	if err := writeSidecar(app, jobID, job); err != nil {
 		app.Logger().Error("printlab: job.json sidecar", "job", jobID, "error", err)
 	}
 }
@@ -174,12 +193,19 @@ var secretDetails = []string{"token_hash", "key", "token"}
 // Sidecar returns the job.json content for a job: its fields (hidden ones, the
 // link secrets, left out) and its events in order.
 func Sidecar(app core.App, jobID string) ([]byte, error) {
-	job, err := app.FindRecordById(schema.Jobs, jobID)
-	if err != nil {
-		return nil, err
+	return sidecar(app, jobID, nil)
+}
+
+func sidecar(app core.App, jobID string, job *core.Record) ([]byte, error) {
+	if job == nil {
+		var err error
+		if job, err = app.FindRecordById(schema.Jobs, jobID); err != nil {
+			return nil, err
+		}
 	}
-	evs, err := app.FindRecordsByFilter(schema.Events, "job = {:job}", "created", 0, 0, dbx.Params{"job": jobID})
-	if err != nil {
+	var evs []*core.Record
+	if err := app.RecordQuery(schema.Events).AndWhere(dbx.HashExp{"job": jobID}).
+		OrderBy("created ASC", "rowid ASC").All(&evs); err != nil {
 		return nil, err
 	}
 	events := make([]map[string]any, 0, len(evs))
@@ -207,7 +233,11 @@ func Sidecar(app core.App, jobID string) ([]byte, error) {
 // sees half a file), which costs a fraction of the blob layer's temp files and
 // attribute files; with S3 it goes through PocketBase's filesystem.
 func WriteSidecar(app core.App, jobID string) error {
-	b, err := Sidecar(app, jobID)
+	return writeSidecar(app, jobID, nil)
+}
+
+func writeSidecar(app core.App, jobID string, job *core.Record) error {
+	b, err := sidecar(app, jobID, job)
 	if err != nil {
 		return err
 	}
@@ -218,11 +248,15 @@ func WriteSidecar(app core.App, jobID string) error {
 	key := col.Id + "/" + jobID + "/" + SidecarName
 	if !app.Settings().S3.Enabled {
 		path := filepath.Join(app.DataDir(), "storage", filepath.FromSlash(key))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return err
-		}
 		tmp := path + ".tmp"
-		if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		err := os.WriteFile(tmp, b, 0o644)
+		if errors.Is(err, fs.ErrNotExist) { // the job's first file: make its folder
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				return err
+			}
+			err = os.WriteFile(tmp, b, 0o644)
+		}
+		if err != nil {
 			return err
 		}
 		return os.Rename(tmp, path)

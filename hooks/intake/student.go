@@ -51,18 +51,18 @@ func Register(app core.App) {
 		return e.Next()
 	})
 	app.OnRecordAfterCreateSuccess(schema.Jobs).BindFunc(func(e *core.RecordEvent) error {
-		after.sidecar(e.App, e.Record.Id)
+		after.sidecar(e.App, e.Record.Id, e.Record)
 		return e.Next()
 	})
 	app.OnRecordAfterUpdateSuccess(schema.Jobs).BindFunc(func(e *core.RecordEvent) error {
-		after.sidecar(e.App, e.Record.Id)
+		after.sidecar(e.App, e.Record.Id, e.Record)
 		pushStatus(e.App, e.Record)
 		return e.Next()
 	})
 	// Reminders and flags add events without saving the job: the history changed all the same.
 	app.OnRecordAfterCreateSuccess(schema.Events).BindFunc(func(e *core.RecordEvent) error {
 		if id := e.Record.GetString("job"); id != "" {
-			after.sidecar(e.App, id)
+			after.sidecar(e.App, id, nil)
 		}
 		return e.Next()
 	})

@@ -401,3 +401,61 @@ func TestClaimBeforeANameIsChosen(t *testing.T) {
 		t.Fatalf("release without a name: %v", err)
 	}
 }
+
+// TestAfterUpdateHooksFollowTheCommit: the dashboards' realtime, the status page
+// and the sidecar hang on the jobs' after-update hooks. A move runs them once,
+// after its commit (a hook reading the job sees the new status and the model
+// untouched on disk); a refused move, and a move inside a transaction that
+// then rolls back, run none.
+func TestAfterUpdateHooksFollowTheCommit(t *testing.T) {
+	app, fx := seeded(t)
+	type seen struct{ status, stored, updated string }
+	var calls []seen
+	app.OnRecordAfterUpdateSuccess(schema.Jobs).BindFunc(func(e *core.RecordEvent) error {
+		stored, err := app.FindRecordById(schema.Jobs, e.Record.Id)
+		if err != nil {
+			t.Error(err)
+			return e.Next()
+		}
+		calls = append(calls, seen{e.Record.GetString("status"), stored.GetString("status"), stored.GetString("updated")})
+		return e.Next()
+	})
+	job := newJob(t, app, fx, schema.StatusUploaded)
+	if _, err := app.DB().NewQuery("UPDATE jobs SET model = 'original_abc123.stl' WHERE id = {:id}").
+		Bind(dbx.Params{"id": job.Id}).Execute(); err != nil { // as an upload leaves it
+		t.Fatal(err)
+	}
+	before := job.GetDateTime("updated")
+
+	if _, err := jobs.Do(app, validRequest(fx, job, jobs.ActionApprove, schema.StatusUploaded)); err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != 1 || calls[0].status != "pending" || calls[0].stored != "pending" || calls[0].updated == before.String() {
+		t.Fatalf("after an approve the hooks saw %+v", calls)
+	}
+	stored, _ := app.FindRecordById(schema.Jobs, job.Id)
+	if stored.GetString("model") != "original_abc123.stl" || stored.GetInt("quote_cents") == 0 {
+		t.Errorf("the move lost a column: model %q, quote %d", stored.GetString("model"), stored.GetInt("quote_cents"))
+	}
+
+	calls = nil
+	if _, err := jobs.Do(app, validRequest(fx, job, jobs.ActionApprove, schema.StatusUploaded)); err == nil {
+		t.Fatal("a stale approve succeeded")
+	}
+	if len(calls) != 0 {
+		t.Errorf("a refused move ran the hooks: %+v", calls)
+	}
+
+	err := app.RunInTransaction(func(tx core.App) error {
+		if _, err := jobs.Do(tx, validRequest(fx, job, jobs.ActionCancel, schema.StatusPending)); err != nil {
+			return err
+		}
+		return errInjected
+	})
+	if err != errInjected {
+		t.Fatalf("outer transaction: %v", err)
+	}
+	if stored, _ := app.FindRecordById(schema.Jobs, job.Id); stored.GetString("status") != "pending" || len(calls) != 0 {
+		t.Errorf("a rolled-back move: status %s, hooks %+v", stored.GetString("status"), calls)
+	}
+}
