@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -83,6 +84,22 @@ type step struct {
 	nested  bool        // Do runs inside the caller's transaction
 }
 
+// writers queues the moves for SQLite's single writer connection. The pool
+// hands a freed connection to a random waiter, so under load some moves waited
+// several turns (p95 four times p50); a sync.Mutex hands over in arrival order
+// once anyone has waited a millisecond, so each move waits its turn once.
+var writers sync.Mutex
+
+// inTurn runs fn in a transaction, queued behind the moves before it; a move
+// inside a caller's transaction already holds the writer.
+func inTurn(app core.App, nested bool, fn func(tx core.App) error) error {
+	if !nested {
+		writers.Lock()
+		defer writers.Unlock()
+	}
+	return app.RunInTransaction(fn)
+}
+
 // Do applies req in one transaction: re-read the job, check the expected status,
 // the claim and the attribution, apply the table row, write the job, its event,
 // its outbox rows and (for a pickup) its payment. Either all are written or none.
@@ -109,7 +126,7 @@ func Do(app core.App, req Request) (*core.Record, error) {
 	var out *core.Record
 	var direct bool
 	nested := app.IsTransactional()
-	err = app.RunInTransaction(func(tx core.App) error {
+	err = inTurn(app, nested, func(tx core.App) error {
 		job, err := tx.FindRecordById(schema.Jobs, req.JobID)
 		if err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
