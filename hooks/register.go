@@ -16,6 +16,7 @@ import (
 	"printlab/hooks/desk"
 	"printlab/hooks/guard"
 	"printlab/hooks/intake"
+	"printlab/hooks/integrity"
 	"printlab/hooks/jobs"
 	"printlab/hooks/mail"
 	"printlab/hooks/ops"
@@ -39,7 +40,8 @@ func Register(app core.App, opts Options) {
 	desk.RegisterLinks(app)
 	intake.Register(app)
 	mail.Register(app)
-	schedule.Register(app, schedule.Options{Archive: jobs.Archive})
+	integrity.Register(app)
+	schedule.Register(app, schedule.Options{Archive: jobs.Archive, Integrity: integrity.Scheduled})
 	ops.Register(app, ops.Options{Version: opts.Version, PublicFS: opts.PublicFS})
 }
 
@@ -47,6 +49,7 @@ func Register(app core.App, opts Options) {
 // serve, superuser and migrate).
 func RegisterCommands(app *pocketbase.PocketBase) {
 	demo.RegisterCommand(app)
+	integrity.RegisterCommand(app)
 	app.RootCmd.AddCommand(&cobra.Command{
 		Use:                "model FILE [--json] [--thumb OUT.png] [--size N]",
 		Short:              "Analyse a 3D model (STL, OBJ, 3MF) or read a sliced file's estimate, as the server would",

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"time"
@@ -155,7 +156,7 @@ func submitDemo(app core.App, st student, now time.Time) (*core.Record, error) {
 		"first_name": st.first, "last_name": st.last, "email": st.email, "discipline": st.discipline,
 		"course": st.course, "method": method, "material": material.Id, "color": st.color, "printer": printer.Id,
 		"ack_min_charge": true, "ack_mm": true, "original_name": st.first + "-model.stl", "model_stats": stats,
-		"model": model, "thumbnail": thumb,
+		"model": model, "thumbnail": thumb, "sha256": fmt.Sprintf("%x", sha256.Sum256(stl.Bytes())),
 	})
 	job, _, err = jobs.Submit(app, job, "stl", now)
 	return job, err

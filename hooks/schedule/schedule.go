@@ -1,7 +1,7 @@
 // Package schedule runs PrintLab's time-driven work (SPEC §8) on robfig/cron in
 // the lab's time zone: outbox retries, confirmation reminders and expiry flags,
 // pickup reminders and "uncollected" flags, release of expired claims, archive
-// and prune. Every job is a plain function of (app, now), so tests drive it
+// and prune, and the integrity check. Every job is a plain function of (app, now), so tests drive it
 // with their own clock; every run is recorded in `cron_runs` and shown by the
 // health endpoint.
 package schedule
@@ -44,13 +44,16 @@ type Options struct {
 	// Archive is the engine's archive transition; without it the archive job
 	// reports an error instead of archiving.
 	Archive ArchiveFunc
+	// Integrity is the nightly check of jobs against stored files
+	// (hooks/integrity); without it the schedule has no integrity job.
+	Integrity Func
 	// Now is the clock (time.Now by default).
 	Now func() time.Time
 }
 
 // Jobs is the schedule, one line per job.
 func Jobs(opts Options) []Job {
-	return []Job{
+	jobs := []Job{
 		{Name: "outbox", Spec: "@every 1m", Run: mail.Sweep},
 		{Name: "claims", Spec: "@every 1m", Run: ReleaseClaims},
 		{Name: "confirmations", Spec: "*/10 * * * *", Run: Confirmations},
@@ -59,6 +62,10 @@ func Jobs(opts Options) []Job {
 		{Name: "archive", Spec: "30 3 * * *", Run: opts.archive},
 		{Name: "prune", Spec: "45 3 * * *", Run: Prune},
 	}
+	if opts.Integrity != nil {
+		jobs = append(jobs, Job{Name: "integrity", Spec: "15 4 * * *", Run: opts.Integrity})
+	}
+	return jobs
 }
 
 // Scheduler owns the cron and restarts it when the lab's time zone changes.
