@@ -23,8 +23,10 @@ func Register(app core.App) {
 		g.POST("/{id}/{action}", action)
 		d := se.Router.Group("/api/printlab/desk")
 		d.Bind(apis.RequireAuth(schema.Workstations, core.CollectionNameSuperusers))
-		d.GET("/jobs", listCards)
-		d.GET("/counts", countCards)
+		// Every open dashboard reads these on each change: successful reads stay
+		// out of the request log, which keeps the moves and the failures.
+		d.GET("/jobs", listCards).Bind(apis.SkipSuccessActivityLog())
+		d.GET("/counts", countCards).Bind(apis.SkipSuccessActivityLog())
 		registerFiles(se)
 		return se.Next()
 	})

@@ -23,3 +23,14 @@ func FuzzAppendJSONString(f *testing.F) {
 		}
 	})
 }
+
+// The byte form the list writes rows with is the same encoder.
+func FuzzAppendJSONBytes(f *testing.F) {
+	f.Add([]byte("Zoë \"Q\" <b>\xff\u2028"))
+	f.Fuzz(func(t *testing.T, s []byte) {
+		want, _ := json.Marshal(string(s))
+		if got := appendJSONString(nil, s); string(got) != string(want) {
+			t.Fatalf("%q: got %s, want %s", s, got, want)
+		}
+	})
+}
