@@ -41,6 +41,15 @@ var demoStudents = []student{
 	{"Zoe", "Martin", "zoe.martin@student.example.edu", "Architecture", "ARCH 1100", false, "Light Purple", torus(20, 6), []jobs.Action{jobs.ActionApprove, jobs.ActionConfirm, jobs.ActionStart, jobs.ActionComplete, jobs.ActionPickup, jobs.ActionArchive}, 24 * 50},
 }
 
+// Students is how many demo jobs SeedJobs creates, one per demo student.
+func Students() []string {
+	names := make([]string, len(demoStudents))
+	for i, st := range demoStudents {
+		names[i] = st.first + " " + st.last
+	}
+	return names
+}
+
 func cube(mm float64) func() *model3d.Mesh { return func() *model3d.Mesh { return testmesh.Cube(mm) } }
 func torus(r1, r2 float64) func() *model3d.Mesh {
 	return func() *model3d.Mesh { return testmesh.Torus(r1, r2, 96, 48) }

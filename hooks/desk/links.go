@@ -51,7 +51,15 @@ func RegisterLinks(app core.App) {
 		dl.Bind(apis.SkipSuccessActivityLog())
 		return se.Next()
 	})
+	// The sanitized copies are made again on demand: backups leave them out.
+	app.OnBackupCreate().BindFunc(func(e *core.BackupEvent) error {
+		e.Exclude = append(e.Exclude, CacheDirName)
+		return e.Next()
+	})
 }
+
+// CacheDirName is the data dir's folder of sanitized models for slicers.
+const CacheDirName = ".printlab_cache"
 
 // linkClaims is what a token binds: job, file, content hash and expiry.
 type linkClaims struct {
@@ -176,7 +184,7 @@ var sanitizeMu sync.Mutex // one sanitizing pass at a time: they are CPU-heavy
 // when missing: the mesh and a title only, no slicer settings or scripts
 // (CVE-2023-47268). The cache is keyed by the upload's SHA-256.
 func sanitizedModel(app core.App, job *core.Record) (path, sha string, size int64, err error) {
-	dir := filepath.Join(app.DataDir(), ".printlab_cache", "sanitized")
+	dir := filepath.Join(app.DataDir(), CacheDirName, "sanitized")
 	path = filepath.Join(dir, job.Id+"-"+job.GetString("sha256")+".3mf")
 	sanitizeMu.Lock()
 	defer sanitizeMu.Unlock()

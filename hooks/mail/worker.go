@@ -427,7 +427,7 @@ func (w *Worker) apply(tx core.App, o outcome, now time.Time, res *Result) error
 		} else {
 			res.Sent++
 		}
-		return tx.Save(row)
+		return tx.SaveNoValidate(row) // values set here only; validating would re-read the job
 	}
 	msg := o.err.Error()
 	if len(msg) > 1900 {
@@ -443,7 +443,7 @@ func (w *Worker) apply(tx core.App, o outcome, now time.Time, res *Result) error
 		row.Set("next_attempt", dateTime(now.Add(w.opts.Backoff[attempts-1])))
 		res.Retried++
 	}
-	return tx.Save(row)
+	return tx.SaveNoValidate(row) // values set here only; validating would re-read the job
 }
 
 // sender is the From address from PocketBase's mail settings and the lab's
