@@ -544,11 +544,59 @@ async function start() {
   setInterval(() => { if (!document.querySelector("#cards .job:focus-within")) renderList(false); }, 60000);
 }
 
+// ---------- CSV export ----------
+function localDay(d) {
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
+
+/** openExport offers this month so far, the range accounts ask for most. */
+function openExport() {
+  const now = new Date();
+  if (!$("#ex-from").value) $("#ex-from").value = localDay(new Date(now.getFullYear(), now.getMonth(), 1));
+  if (!$("#ex-to").value) $("#ex-to").value = localDay(now);
+  $("#export-error").textContent = "";
+  $("#export").showModal();
+}
+
+/** downloadExport fetches the CSV with the workstation's sign-in and saves it under the server's name. */
+async function downloadExport(e) {
+  e.preventDefault();
+  const kind = e.submitter?.value || "payments.csv";
+  const p = new URLSearchParams({ from: $("#ex-from").value, to: $("#ex-to").value });
+  const err = $("#export-error");
+  err.textContent = "";
+  const buttons = e.target.querySelectorAll("button[type=submit]");
+  buttons.forEach((b) => { b.disabled = true; });
+  try {
+    const res = await fetch(`/api/printlab/export/${kind}?${p}`, { headers: { Authorization: pb.authStore.token } });
+    if (res.status === 401) return onExpired("Your sign-in has expired. Sign in again; nothing you typed is lost.");
+    if (!res.ok) {
+      const data = await res.json().catch(() => ({}));
+      err.textContent = data.message || `The export failed (${res.status}). Try again.`;
+      return;
+    }
+    const name = /filename="([^"]+)"/.exec(res.headers.get("Content-Disposition") || "")?.[1] || kind;
+    const url = URL.createObjectURL(await res.blob());
+    const a = h("a", { href: url, download: name });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    toast(`Saved ${name}.`);
+  } catch {
+    err.textContent = "Can't reach PrintLab. Check your connection and try again.";
+  } finally {
+    buttons.forEach((b) => { b.disabled = false; });
+  }
+}
+
 function init() {
   setUnauthorizedHandler(onExpired);
   $("#signin-form").addEventListener("submit", signIn);
   $("#signout").addEventListener("click", signOut);
   $("#help-btn").addEventListener("click", () => $("#help").showModal());
+  $("#export-btn").addEventListener("click", openExport);
+  $("#export-form").addEventListener("submit", downloadExport);
   for (const d of document.querySelectorAll("dialog")) {
     d.addEventListener("click", (e) => { if (e.target.closest("[data-close]")) e.target.closest("dialog").close(); });
   }
