@@ -27,6 +27,8 @@ func Register(app core.App) {
 		// out of the request log, which keeps the moves and the failures.
 		d.GET("/jobs", listCards).Bind(apis.SkipSuccessActivityLog())
 		d.GET("/counts", countCards).Bind(apis.SkipSuccessActivityLog())
+		se.Router.GET("/api/printlab/analytics", analytics).
+			Bind(apis.RequireAuth(schema.Workstations, core.CollectionNameSuperusers))
 		se.Router.GET("/api/printlab/export/{kind}", exportCSV).
 			Bind(apis.RequireAuth(schema.Workstations, core.CollectionNameSuperusers))
 		registerFiles(se)

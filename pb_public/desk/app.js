@@ -4,7 +4,7 @@
 import { h, clear, $ } from "/shared/dom.js";
 import { STATUSES, statusLabel } from "/shared/status.js";
 import { toast } from "/shared/toast.js";
-import { pb, sound, setUnauthorizedHandler, call, act, fileURL } from "./lib.js";
+import { pb, sound, setUnauthorizedHandler, call, act, fileURL, downloadCSV } from "./lib.js";
 import { openAction, actionsFor, dialogJob, onJobChanged as dialogJobChanged } from "./dialogs.js";
 import { openDetail, detailJob, refreshDetail } from "./detail.js";
 
@@ -558,33 +558,18 @@ function openExport() {
   $("#export").showModal();
 }
 
-/** downloadExport fetches the CSV with the workstation's sign-in and saves it under the server's name. */
+/** downloadExport saves the chosen CSV; a refusal is shown in the dialog. */
 async function downloadExport(e) {
   e.preventDefault();
   const kind = e.submitter?.value || "payments.csv";
-  const p = new URLSearchParams({ from: $("#ex-from").value, to: $("#ex-to").value });
   const err = $("#export-error");
   err.textContent = "";
   const buttons = e.target.querySelectorAll("button[type=submit]");
   buttons.forEach((b) => { b.disabled = true; });
   try {
-    const res = await fetch(`/api/printlab/export/${kind}?${p}`, { headers: { Authorization: pb.authStore.token } });
-    if (res.status === 401) return onExpired("Your sign-in has expired. Sign in again; nothing you typed is lost.");
-    if (!res.ok) {
-      const data = await res.json().catch(() => ({}));
-      err.textContent = data.message || `The export failed (${res.status}). Try again.`;
-      return;
-    }
-    const name = /filename="([^"]+)"/.exec(res.headers.get("Content-Disposition") || "")?.[1] || kind;
-    const url = URL.createObjectURL(await res.blob());
-    const a = h("a", { href: url, download: name });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
-    toast(`Saved ${name}.`);
-  } catch {
-    err.textContent = "Can't reach PrintLab. Check your connection and try again.";
+    toast(`Saved ${await downloadCSV(kind, $("#ex-from").value, $("#ex-to").value)}.`);
+  } catch (x) {
+    if (x.status !== 401) err.textContent = x.message;
   } finally {
     buttons.forEach((b) => { b.disabled = false; });
   }

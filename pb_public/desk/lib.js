@@ -31,6 +31,36 @@ export async function call(path, body, method = "POST") {
   }
 }
 
+/**
+ * downloadCSV fetches an export (jobs.csv or payments.csv) for a range of days
+ * with the workstation's sign-in and saves it under the server's file name,
+ * which it returns. Errors are ApiErrors with the server's message.
+ */
+export async function downloadCSV(kind, from, to) {
+  const p = new URLSearchParams({ from, to });
+  let res;
+  try {
+    res = await fetch(`/api/printlab/export/${kind}?${p}`, { headers: { Authorization: pb.authStore.token } });
+  } catch {
+    throw new ApiError(0, { message: "Can't reach PrintLab. Check your connection and try again." });
+  }
+  if (!res.ok) {
+    const data = await res.json().catch(() => ({ message: `The export failed (${res.status}). Try again.` }));
+    if (res.status === 401) onUnauthorized("Your sign-in has expired. Sign in again; nothing you typed is lost.");
+    throw new ApiError(res.status, data);
+  }
+  const name = /filename="([^"]+)"/.exec(res.headers.get("Content-Disposition") || "")?.[1] || kind;
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+  return name;
+}
+
 /** act performs a lifecycle action on a job. */
 export function act(jobId, action, body) {
   return call(`/api/printlab/jobs/${encodeURIComponent(jobId)}/${action}`, body);

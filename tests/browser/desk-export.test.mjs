@@ -1,6 +1,7 @@
-// The dashboard's CSV export in Chromium: this month's payments download with
-// the workstation's sign-in under the server's file name; a backwards range is
-// explained in the dialog; the dialog passes axe-core at desktop and phone widths.
+// The dashboard's CSV export and the analytics page in Chromium: this month's
+// payments download with the workstation's sign-in under the server's file
+// name; a backwards range is explained in the dialog; the analytics page shows
+// the demo lab's figures with its charts; both pass axe-core and fit a phone.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -58,5 +59,49 @@ test("the export dialog fits a phone", async () => {
   assert.equal(await sideScroll(page), 0, "no sideways scrolling");
   assert.ok(await page.locator("#export-payments").isVisible());
   await screenshot(page, "desk-export-phone");
+  await context.close();
+});
+
+test("analytics: the figures of the demo lab, two charts, tables; at desktop and phone widths", async () => {
+  for (const [viewport, name] of [[DESKTOP, "desktop"], [PHONE, "phone"]]) {
+    const context = await browser.newContext({ viewport, acceptDownloads: true });
+    const page = await context.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await signIn(page, server);
+    await page.click("#analytics-link");
+    await page.waitForSelector("body[data-ready]");
+    // The demo lab: eleven submissions within the last 13 weeks; two paid pickups (one since archived).
+    const api = await page.evaluate(async () => {
+      const p = new URLSearchParams(location.search);
+      const r = await fetch(`/api/printlab/analytics?${p}`, { headers: { Authorization: JSON.parse(localStorage.pocketbase_auth).token } });
+      return r.json();
+    });
+    assert.equal(api.totals.submitted, 11);
+    const tiles = await page.locator("#tiles .tile").allInnerTexts();
+    assert.ok(tiles.some((t) => /Submitted\s+11/.test(t)), tiles.join(" | "));
+    assert.ok(tiles.some((t) => /Paid and picked up\s+2/.test(t)), tiles.join(" | "));
+    assert.equal(await page.locator("#chart-weeks canvas").count(), 1, "the weekly chart is drawn");
+    assert.equal(await page.locator("#chart-months canvas").count(), 1, "the monthly chart is drawn");
+    // The demo's rejection reason and the backlog table.
+    await page.locator("#tbl-reasons", { hasText: "Too large for the printer" }).waitFor();
+    assert.match(await page.locator("#tbl-backlog").innerText(), /Uploaded/);
+    assert.equal(await sideScroll(page), 0, "no sideways scrolling");
+    assert.deepEqual(await axeViolations(page), []);
+    await screenshot(page, `desk-analytics-${name}`);
+    // A shorter period reloads the figures and keeps the range in the URL.
+    await page.selectOption("#an-preset", "28");
+    await page.waitForFunction(() => new URLSearchParams(location.search).get("from") !== null);
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
+});
+
+test("analytics without a signed-in workstation points to the dashboard", async () => {
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/desk/analytics.html`);
+  await page.locator("#signin-needed a[href='/desk/']").waitFor();
+  assert.equal(await page.locator("#figures").isVisible(), false);
   await context.close();
 });
