@@ -91,7 +91,9 @@ type step struct {
 var writers sync.Mutex
 
 // inTurn runs fn in a transaction, queued behind the moves before it; a move
-// inside a caller's transaction already holds the writer.
+// inside a caller's transaction already holds the writer. PocketBase runs the
+// after-commit hooks of the rows fn saved before the lock is released: such a
+// hook must not call Do with the app (with its tx it may).
 func inTurn(app core.App, nested bool, fn func(tx core.App) error) error {
 	if !nested {
 		writers.Lock()
