@@ -34,6 +34,7 @@ func AddHealthCheck(app core.App, c HealthCheck) {
 // Register binds the health route, security headers and the static front end.
 func Register(app core.App, opts Options) {
 	started := time.Now()
+	AddHealthCheck(app, storageHealth)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.BindFunc(securityHeaders)
 		se.Router.GET("/api/printlab/health", func(e *core.RequestEvent) error {
