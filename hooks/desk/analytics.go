@@ -9,8 +9,6 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
-	"printlab/hooks/jobs"
-	"printlab/hooks/settings"
 	"printlab/schema"
 )
 
@@ -95,27 +93,12 @@ var activeStatuses = []schema.Status{schema.StatusUploaded, schema.StatusPending
 	schema.StatusPrinting, schema.StatusCompleted}
 
 func analytics(e *core.RequestEvent) error {
-	lab, err := settings.Load(e.App)
+	from, end, loc, err := dayRange(e)
 	if err != nil {
-		return err
+		return respondOr(e, err)
 	}
-	loc := lab.Location()
 	q := e.Request.URL.Query()
-	from, err := day(q.Get("from"), "from", loc)
-	if err != nil {
-		return jobs.Respond(e, err)
-	}
-	to, err := day(q.Get("to"), "to", loc)
-	if err != nil {
-		return jobs.Respond(e, err)
-	}
-	if to.Before(from) {
-		return jobs.Respond(e, invalid("to", "must not be before from"))
-	}
-	if to.Sub(from) > MaxExportDays*24*time.Hour {
-		return jobs.Respond(e, invalid("to", "must be at most 1,830 days after from"))
-	}
-	a, err := Compute(e.App, from, to.AddDate(0, 0, 1), loc, time.Now())
+	a, err := Compute(e.App, from, end, loc, time.Now())
 	if err != nil {
 		return err
 	}

@@ -52,27 +52,12 @@ func exportCSV(e *core.RequestEvent) error {
 		return jobs.Respond(e, &jobs.Error{Status: http.StatusNotFound, Code: "not_found",
 			Message: "There is no such export: ask for jobs.csv or payments.csv."})
 	}
-	lab, err := settings.Load(e.App)
+	from, end, loc, err := dayRange(e)
 	if err != nil {
-		return err
+		return respondOr(e, err)
 	}
-	loc := lab.Location()
 	q := e.Request.URL.Query()
-	from, err := day(q.Get("from"), "from", loc)
-	if err != nil {
-		return jobs.Respond(e, err)
-	}
-	to, err := day(q.Get("to"), "to", loc)
-	if err != nil {
-		return jobs.Respond(e, err)
-	}
-	if to.Before(from) {
-		return jobs.Respond(e, invalid("to", "must not be before from"))
-	}
-	if to.Sub(from) > MaxExportDays*24*time.Hour {
-		return jobs.Respond(e, invalid("to", fmt.Sprintf("must be at most %d days after from; export in parts", MaxExportDays)))
-	}
-	params := dbx.Params{"from": from.UTC().Format(dateLayout), "to": to.AddDate(0, 0, 1).UTC().Format(dateLayout)}
+	params := dbx.Params{"from": from.UTC().Format(dateLayout), "to": end.UTC().Format(dateLayout)}
 
 	sqlText, header := exportJobs, exportJobsHeader
 	if kind == "payments.csv" {
@@ -150,6 +135,41 @@ func exportCell(col, v string, loc *time.Location) string {
 		return "'" + v
 	}
 	return v
+}
+
+// dayRange reads the from and to days of a request (YYYY-MM-DD, both
+// included, in the lab's time zone) and returns the start of from and the
+// start of the day after to, and the zone.
+func dayRange(e *core.RequestEvent) (from, end time.Time, loc *time.Location, err error) {
+	lab, err := settings.Load(e.App)
+	if err != nil {
+		return from, end, nil, err
+	}
+	loc = lab.Location()
+	q := e.Request.URL.Query()
+	if from, err = day(q.Get("from"), "from", loc); err != nil {
+		return
+	}
+	to, err := day(q.Get("to"), "to", loc)
+	if err != nil {
+		return
+	}
+	if to.Before(from) {
+		return from, end, loc, invalid("to", "must not be before from")
+	}
+	if to.Sub(from) > MaxExportDays*24*time.Hour {
+		return from, end, loc, invalid("to", fmt.Sprintf("must be at most %d days after from; ask in parts", MaxExportDays))
+	}
+	return from, to.AddDate(0, 0, 1), loc, nil
+}
+
+// respondOr answers a refusal (*jobs.Error) to the client and passes any other
+// error on to PocketBase's error handling.
+func respondOr(e *core.RequestEvent, err error) error {
+	if _, ok := jobs.AsError(err); ok {
+		return jobs.Respond(e, err)
+	}
+	return err
 }
 
 // day reads a YYYY-MM-DD parameter as the start of that day in loc.

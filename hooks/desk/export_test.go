@@ -149,7 +149,7 @@ func TestExportRefusals(t *testing.T) {
 		{fx.Workstation, "/api/printlab/export/jobs.csv?to=2026-01-31", 400, `"from":{`},
 		{fx.Workstation, "/api/printlab/export/jobs.csv?from=2026-13-01&to=2026-01-31", 400, "YYYY-MM-DD"},
 		{fx.Workstation, "/api/printlab/export/jobs.csv?from=2026-02-01&to=2026-01-31", 400, "must not be before from"},
-		{fx.Workstation, "/api/printlab/export/jobs.csv?from=2000-01-01&to=2026-01-31", 400, "export in parts"},
+		{fx.Workstation, "/api/printlab/export/jobs.csv?from=2000-01-01&to=2026-01-31", 400, "ask in parts"},
 		{fx.Workstation, "/api/printlab/export/users.csv?from=2026-01-01&to=2026-01-31", 404, "jobs.csv or payments.csv"},
 		{fx.Workstation, "/api/printlab/export/jobs.csv?from=2026-01-01'%20OR%201=1--&to=2026-01-31", 400, "YYYY-MM-DD"},
 	} {
