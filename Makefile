@@ -14,6 +14,7 @@ run: build
 	@echo "  PrintLab starting:"
 	@echo "    submit page      http://$(HTTP)/"
 	@echo "    staff dashboard  http://$(HTTP)/desk/"
+	@echo "    analytics        http://$(HTTP)/desk/analytics.html"
 	@echo "    admin UI         http://$(HTTP)/_/"
 	@echo "  Demo data (staff, a workstation, jobs):  $(BIN) demo --dir=$(DATA)"
 	@echo ""
