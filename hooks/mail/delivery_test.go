@@ -3,6 +3,7 @@ package mail_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"github.com/pocketbase/dbx"
 	"io"
 	"mime"
@@ -14,6 +15,7 @@ import (
 	"path/filepath"
 	"printlab/hooks/mail"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -289,6 +291,44 @@ func TestStalledServer(t *testing.T) {
 
 // After the last retry an email is failed, the dashboard's status route warns,
 // and staff's mail.Resend delivers it.
+// TestResendGoesToTheCorrectedAddress: a student typed their address wrong,
+// the emails failed, staff corrected the job's email in the admin UI; Resend
+// sends the copy to the corrected address.
+func TestResendGoesToTheCorrectedAddress(t *testing.T) {
+	mp := startMailpit(t)
+	app, fx, lab := newApp(t)
+	useSMTP(app, mp.smtpPort)
+	job := newJob(t, app, fx, map[string]any{"email": "jane.doe@studnet.example.edu"})
+	row := enqueue(t, app, lab, message(job, mail.KindReady, "ready:"+job.Id))
+	job.Set("email", "jane.doe@student.example.edu")
+	if err := app.Save(job); err != nil {
+		t.Fatal(err)
+	}
+	var resent *core.Record
+	if err := app.RunInTransaction(func(tx core.App) error {
+		var err error
+		resent, err = mail.Resend(tx, row.Id, time.Now())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if resent.GetString("recipient") != "jane.doe@student.example.edu" {
+		t.Fatalf("the copy goes to %q", resent.GetString("recipient"))
+	}
+	w := mail.NewWorker(app, mail.Options{AttemptTimeout: 5 * time.Second})
+	if res, err := w.Drain(context.Background(), time.Now().Add(time.Minute)); err != nil || res.Sent != 2 {
+		t.Fatalf("drain: %v %v", res, err)
+	}
+	var to []string
+	for _, m := range mp.list() {
+		to = append(to, m.To[0].Address)
+	}
+	slices.Sort(to)
+	if fmt.Sprint(to) != "[jane.doe@student.example.edu jane.doe@studnet.example.edu]" {
+		t.Fatalf("mailpit holds mail for %v", to)
+	}
+}
+
 func TestFailedThenResent(t *testing.T) {
 	mp := startMailpit(t)
 	app, fx, lab := newApp(t)

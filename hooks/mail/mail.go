@@ -183,6 +183,16 @@ func Resend(txApp core.App, emailID string, now time.Time) (*core.Record, error)
 	for _, f := range []string{"job", "kind", "recipient", "subject", "html", "text", "data"} {
 		rec.Set(f, orig.Get(f))
 	}
+	// A student's email address corrected on the job since (the usual reason
+	// for a failed email) is where the copy goes.
+	if jobID := orig.GetString("job"); jobID != "" {
+		if job, err := txApp.FindRecordById(schema.Jobs, jobID); err == nil &&
+			!strings.EqualFold(job.GetString("email"), orig.GetString("recipient")) {
+			if to, err := cleanRecipient(job.GetString("email")); err == nil {
+				rec.Set("recipient", to)
+			}
+		}
+	}
 	rec.Set("state", schema.EmailQueued)
 	rec.Set("attempts", 0)
 	rec.Set("next_attempt", dateTime(now))
