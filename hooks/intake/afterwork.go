@@ -190,12 +190,9 @@ func writeSidecarLogged(app core.App, jobID string, job *core.Record) {
 // secretDetails are event details that must not leave the database.
 var secretDetails = []string{"token_hash", "key", "token"}
 
-// Sidecar returns the job.json content for a job: its fields (hidden ones, the
-// link secrets, left out) and its events in order.
-func Sidecar(app core.App, jobID string) ([]byte, error) {
-	return sidecar(app, jobID, nil)
-}
-
+// sidecar returns the job.json content for a job: its fields (hidden ones, the
+// link secrets, left out) and its events in order. job is the job as committed,
+// or nil to read it.
 func sidecar(app core.App, jobID string, job *core.Record) ([]byte, error) {
 	if job == nil {
 		var err error

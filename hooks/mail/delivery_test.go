@@ -291,6 +291,21 @@ func TestStalledServer(t *testing.T) {
 
 // After the last retry an email is failed, the dashboard's status route warns,
 // and staff's mail.Resend delivers it.
+// resend queues a copy of email id in its own transaction, as the desk's
+// Resend route does.
+func resend(t *testing.T, app core.App, id string, now time.Time) *core.Record {
+	t.Helper()
+	var resent *core.Record
+	if err := app.RunInTransaction(func(tx core.App) error {
+		var err error
+		resent, err = mail.Resend(tx, id, now)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return resent
+}
+
 // TestResendGoesToTheCorrectedAddress: a student typed their address wrong,
 // the emails failed, staff corrected the job's email in the admin UI; Resend
 // sends the copy to the corrected address.
@@ -304,14 +319,7 @@ func TestResendGoesToTheCorrectedAddress(t *testing.T) {
 	if err := app.Save(job); err != nil {
 		t.Fatal(err)
 	}
-	var resent *core.Record
-	if err := app.RunInTransaction(func(tx core.App) error {
-		var err error
-		resent, err = mail.Resend(tx, row.Id, time.Now())
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	resent := resend(t, app, row.Id, time.Now())
 	if resent.GetString("recipient") != "jane.doe@student.example.edu" {
 		t.Fatalf("the copy goes to %q", resent.GetString("recipient"))
 	}
@@ -351,15 +359,7 @@ func TestFailedThenResent(t *testing.T) {
 	}
 
 	useSMTP(app, mp.smtpPort)
-	var resent *core.Record
-	err = app.RunInTransaction(func(tx core.App) error {
-		var err error
-		resent, err = mail.Resend(tx, row.Id, now)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	resent := resend(t, app, row.Id, now)
 	if resent.GetString("dedupe_key") != "resend:"+row.Id+":1" || resent.GetString("message_id") == row.GetString("message_id") {
 		t.Errorf("resend row: key %q id %q", resent.GetString("dedupe_key"), resent.GetString("message_id"))
 	}

@@ -4,16 +4,12 @@
 // It uses the dashboard's sign-in (the same browser storage).
 import uPlot from "/vendor/uplot/uPlot.esm.js";
 import { h, clear, $ } from "/shared/dom.js";
-import { money } from "/shared/format.js";
+import { money, isoDay } from "/shared/format.js";
 import { statusLabel } from "/shared/status.js";
 import { toast } from "/shared/toast.js";
 import { pb, call, downloadCSV, setUnauthorizedHandler } from "./lib.js";
 
 const charts = [];
-
-function localDay(d) {
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
-}
 
 /** applyPreset fills the range from the period menu, ending today. */
 function applyPreset() {
@@ -21,8 +17,8 @@ function applyPreset() {
   if (!v) return;
   const now = new Date();
   const from = v === "year" ? new Date(now.getFullYear(), 0, 1) : new Date(now.getFullYear(), now.getMonth(), now.getDate() - Number(v) + 1);
-  $("#an-from").value = localDay(from);
-  $("#an-to").value = localDay(now);
+  $("#an-from").value = isoDay(from);
+  $("#an-to").value = isoDay(now);
 }
 
 function readURL() {

@@ -4,6 +4,7 @@
 import { h, clear, $ } from "/shared/dom.js";
 import { STATUSES, statusLabel } from "/shared/status.js";
 import { toast } from "/shared/toast.js";
+import { isoDay } from "/shared/format.js";
 import { pb, sound, setUnauthorizedHandler, call, act, fileURL, downloadCSV } from "./lib.js";
 import { openAction, actionsFor, dialogJob, onJobChanged as dialogJobChanged } from "./dialogs.js";
 import { openDetail, detailJob, refreshDetail } from "./detail.js";
@@ -545,15 +546,11 @@ async function start() {
 }
 
 // ---------- CSV export ----------
-function localDay(d) {
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
-}
-
 /** openExport offers this month so far, the range accounts ask for most. */
 function openExport() {
   const now = new Date();
-  if (!$("#ex-from").value) $("#ex-from").value = localDay(new Date(now.getFullYear(), now.getMonth(), 1));
-  if (!$("#ex-to").value) $("#ex-to").value = localDay(now);
+  if (!$("#ex-from").value) $("#ex-from").value = isoDay(new Date(now.getFullYear(), now.getMonth(), 1));
+  if (!$("#ex-to").value) $("#ex-to").value = isoDay(now);
   $("#export-error").textContent = "";
   $("#export").showModal();
 }

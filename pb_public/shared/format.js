@@ -8,6 +8,11 @@ export function money(cents) {
   return `${sign}$${Math.floor(a / 100).toLocaleString("en-US")}.${String(a % 100).padStart(2, "0")}`;
 }
 
+/** isoDay is a Date's local calendar day as YYYY-MM-DD, the value of a date input. */
+export function isoDay(d) {
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
+
 /** dateTime renders a time for people: "Fri, Nov 27, 3:04 PM". */
 export function dateTime(iso) {
   if (!iso) return "";
