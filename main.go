@@ -28,6 +28,7 @@ func main() {
 	app.RootCmd.Use = "printlab"
 	app.RootCmd.Short = "PrintLab: the 3D-print service desk of a makerspace"
 	app.RootCmd.Version = version
+	checkpointer(app)
 
 	var publicDir string
 	app.RootCmd.PersistentFlags().StringVar(&publicDir, "publicDir", "",

@@ -3,7 +3,6 @@ package desk
 import (
 	"database/sql"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -12,10 +11,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
 	"printlab/hooks/jobs"
+	"printlab/hooks/stmts"
 	"printlab/schema"
 )
 
@@ -165,7 +164,7 @@ func listCards(e *core.RequestEvent) error {
 	}
 	where := append([]string{"status = ?"}, f.where...)
 	args := append(append([]any{status}, f.args...), perPage, (page-1)*perPage)
-	rows, err := query(e.App, cardSelect+" WHERE "+strings.Join(where, " AND ")+" ORDER BY "+order+" LIMIT ? OFFSET ?", args)
+	rows, err := stmts.Query(e.App, cardSelect+" WHERE "+strings.Join(where, " AND ")+" ORDER BY "+order+" LIMIT ? OFFSET ?", args...)
 	if err != nil {
 		return err
 	}
@@ -316,7 +315,7 @@ func countCards(e *core.RequestEvent) error {
 	if len(f.where) > 0 {
 		sqlText += " WHERE " + strings.Join(f.where, " AND ")
 	}
-	rows, err := query(e.App, sqlText+" GROUP BY status", f.args)
+	rows, err := stmts.Query(e.App, sqlText+" GROUP BY status", f.args...)
 	if err != nil {
 		return err
 	}
@@ -349,38 +348,6 @@ func intParam(q url.Values, name string, def int) int {
 		return -1
 	}
 	return n
-}
-
-// statements holds the list's prepared statements by database and SQL. The
-// dashboard asks the same few queries all day; parsing them again for every
-// request cost an eighth of the route's time. The set is bounded: the SQL is
-// built from the fixed sorts, flags and filters above, the values are arguments.
-var statements sync.Map // stmtKey → *sql.Stmt
-
-type stmtKey struct {
-	db   *sql.DB
-	text string
-}
-
-// query runs a read on the app's read pool through a prepared statement.
-func query(app core.App, text string, args []any) (*sql.Rows, error) {
-	db, ok := app.ConcurrentDB().(*dbx.DB)
-	if !ok {
-		return nil, fmt.Errorf("printlab: the read pool is a %T, not a *dbx.DB", app.ConcurrentDB())
-	}
-	key := stmtKey{db.DB(), text}
-	if st, ok := statements.Load(key); ok {
-		return st.(*sql.Stmt).Query(args...)
-	}
-	st, err := key.db.Prepare(text)
-	if err != nil {
-		return nil, err
-	}
-	if prev, loaded := statements.LoadOrStore(key, st); loaded {
-		st.Close()
-		st = prev.(*sql.Stmt)
-	}
-	return st.Query(args...)
 }
 
 func decodeRune[T string | []byte](s T) (rune, int) {

@@ -10,16 +10,17 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"printlab/hooks/mail"
 	"printlab/hooks/settings"
+	"printlab/hooks/stmts"
 	"printlab/schema"
 )
 
@@ -129,7 +130,7 @@ func Do(app core.App, req Request) (*core.Record, error) {
 	var direct bool
 	nested := app.IsTransactional()
 	err = inTurn(app, nested, func(tx core.App) error {
-		job, err := tx.FindRecordById(schema.Jobs, req.JobID)
+		job, err := readJob(tx, req.JobID)
 		if err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return &Error{Status: http.StatusNotFound, Code: "not_found", Message: "There is no such job; it may have been mistyped."}
@@ -338,7 +339,36 @@ func (s *step) writeJob() error {
 	if err != nil {
 		return err
 	}
-	res, err := s.tx.NonconcurrentDB().Update(schema.Jobs, data, dbx.HashExp{"id": s.job.Id}).Execute()
+	before, err := s.job.Original().DBExport(s.tx)
+	if err != nil {
+		return err
+	}
+	// Only the columns that changed: SQLite then leaves alone the indexes of
+	// the others, and the commit writes fewer pages.
+	cols := make([]string, 0, 8)
+	for k, v := range data {
+		if k == "updated" || k != core.FieldNameId && fmt.Sprint(v) != fmt.Sprint(before[k]) {
+			cols = append(cols, k)
+		}
+	}
+	slices.Sort(cols)
+	var q strings.Builder
+	args := make([]any, 0, len(cols)+1)
+	q.WriteString("UPDATE jobs SET ")
+	for i, c := range cols {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("[[" + c + "]] = ?")
+		args = append(args, data[c])
+	}
+	q.WriteString(" WHERE id = ?")
+	args = append(args, s.job.Id)
+	st, err := stmts.InTx(s.tx, strings.NewReplacer("[[", "\"", "]]", "\"").Replace(q.String()))
+	if err != nil {
+		return err
+	}
+	res, err := st.Exec(args...)
 	if err != nil {
 		return err
 	}
@@ -347,6 +377,23 @@ func (s *step) writeJob() error {
 	}
 	s.direct = true
 	return nil
+}
+
+// readJob reads the job inside the move's transaction.
+func readJob(tx core.App, id string) (*core.Record, error) {
+	col, err := tx.FindCachedCollectionByNameOrId(schema.Jobs)
+	if err != nil {
+		return nil, err
+	}
+	st, err := stmts.InTx(tx, "SELECT * FROM jobs WHERE id = ? LIMIT 1")
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.Query(id)
+	if err != nil {
+		return nil, err
+	}
+	return stmts.Record(col, rows)
 }
 
 // filesChanged reports whether a file field of the job differs from what was read.

@@ -1,0 +1,137 @@
+// Package stmts keeps prepared SQLite statements for the queries PrintLab runs
+// on every request: parsing a statement again each time cost an eighth of the
+// dashboard list's time and a fifth of a move's time on the single writer
+// (BENCHMARKS.md, issue #3). Statements are keyed by pool and SQL; callers build
+// their SQL from fixed pieces and pass values as arguments, so the set stays
+// small. SQLite re-prepares a statement by itself when the schema changes.
+package stmts
+
+import (
+	"database/sql"
+	"fmt"
+	"sync"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+)
+
+var (
+	cache   sync.Map // key → *sql.Stmt
+	warming sync.Map // key → true: being prepared in the background
+)
+
+type key struct {
+	db   *sql.DB
+	text string
+}
+
+func prepared(db *sql.DB, text string) (*sql.Stmt, error) {
+	k := key{db, text}
+	if st, ok := cache.Load(k); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := db.Prepare(text)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := cache.LoadOrStore(k, st); loaded {
+		st.Close()
+		st = prev.(*sql.Stmt)
+	}
+	return st, nil
+}
+
+// Query runs a read on the app's read pool.
+func Query(app core.App, text string, args ...any) (*sql.Rows, error) {
+	db, ok := app.ConcurrentDB().(*dbx.DB)
+	if !ok {
+		return nil, fmt.Errorf("printlab: the read pool is a %T, not a *dbx.DB", app.ConcurrentDB())
+	}
+	st, err := prepared(db.DB(), text)
+	if err != nil {
+		return nil, err
+	}
+	return st.Query(args...)
+}
+
+// InTx returns the statement for text bound to tx, the transaction of a
+// RunInTransaction callback. The writer pool has one connection, so the
+// statement is prepared once and reused by every transaction after.
+func InTx(tx core.App, text string) (*sql.Stmt, error) {
+	dtx, ok := tx.NonconcurrentDB().(*dbx.Tx)
+	if !ok {
+		return nil, fmt.Errorf("printlab: %T is not a transaction", tx.NonconcurrentDB())
+	}
+	b, ok := dtx.Builder.(interface {
+		DB() *dbx.DB
+		Executor() dbx.Executor
+	})
+	if !ok {
+		return nil, fmt.Errorf("printlab: unexpected transaction builder %T", dtx.Builder)
+	}
+	sqlTx, ok := b.Executor().(*sql.Tx)
+	if !ok {
+		return nil, fmt.Errorf("printlab: unexpected transaction executor %T", b.Executor())
+	}
+	db := b.DB().DB()
+	if st, ok := cache.Load(key{db, text}); ok {
+		return sqlTx.Stmt(st.(*sql.Stmt)), nil
+	}
+	// The transaction holds the writer pool's one connection, so the shared
+	// statement cannot be prepared now: this transaction prepares its own, and
+	// the shared one is prepared as soon as the connection is free.
+	if _, busy := warming.LoadOrStore(key{db, text}, true); !busy {
+		go func() {
+			if _, err := prepared(db, text); err != nil {
+				warming.Delete(key{db, text}) // try again next time
+			}
+		}()
+	}
+	return sqlTx.Prepare(text)
+}
+
+// Record reads the first row of rows into a record of col, as PocketBase's own
+// queries do (sql.ErrNoRows when there is none). rows is closed.
+func Record(col *core.Collection, rows *sql.Rows) (*core.Record, error) {
+	defer rows.Close()
+	names, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		return nil, sql.ErrNoRows
+	}
+	vals := make([]sql.NullString, len(names))
+	ptrs := make([]any, len(names))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		return nil, err
+	}
+	at := make(map[string]int, len(names))
+	for i, n := range names {
+		at[n] = i
+	}
+	rec := core.NewRecord(col)
+	for _, f := range col.Fields {
+		var raw any
+		if i, ok := at[f.GetName()]; ok && vals[i].Valid {
+			raw = vals[i].String
+		}
+		v, err := f.PrepareValue(rec, raw)
+		if err != nil {
+			return nil, err
+		}
+		rec.SetRaw(f.GetName(), v)
+	}
+	rec.Id = rec.GetString(core.FieldNameId)
+	// As a record PocketBase loaded: not new, its original the values read.
+	if err := rec.PostScan(); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
