@@ -16,6 +16,7 @@ import (
 
 	"printlab/hooks/intake"
 	"printlab/hooks/jobs"
+	"printlab/hooks/mail"
 	"printlab/internal/testapp"
 	"printlab/schema"
 )
@@ -109,12 +110,14 @@ func TestResendAlwaysAcceptedSendsOnlyOnMatch(t *testing.T) {
 	if _, lerr := jobs.LookupConfirm(app, oldToken, time.Now()); lerr == nil || lerr.Code != "replaced" {
 		t.Errorf("old link: %v", lerr)
 	}
-	mail, _ := app.FindFirstRecordByFilter(schema.Emails, "job = {:j} && kind = 'confirm'", dbx.Params{"j": id})
 	rows, _ := app.FindRecordsByFilter(schema.Emails, "job = {:j} && kind = 'confirm'", "-created", 1, 0, dbx.Params{"j": id})
-	if len(rows) > 0 {
-		mail = rows[0]
+	if len(rows) == 0 {
+		t.Fatal("no confirm email")
 	}
-	token := strings.TrimSpace(between(mail.GetString("text"), "/confirm/#", "\n"))
+	if err := mail.Render(app, rows[0]); err != nil {
+		t.Fatal(err)
+	}
+	token := strings.TrimSpace(between(rows[0].GetString("text"), "/confirm/#", "\n"))
 	if _, lerr := jobs.LookupConfirm(app, token, time.Now()); lerr != nil {
 		t.Errorf("new link: %v", lerr)
 	}
@@ -151,6 +154,9 @@ func firstConfirm(tb testing.TB, app core.App, id string) string {
 	rows, err := app.FindRecordsByFilter(schema.Emails, "job = {:j} && kind = 'confirm'", "created", 1, 0, dbx.Params{"j": id})
 	if err != nil || len(rows) == 0 {
 		tb.Fatal("no confirm email", err)
+	}
+	if err := mail.Render(app, rows[0]); err != nil {
+		tb.Fatal(err)
 	}
 	return rows[0].GetString("text")
 }

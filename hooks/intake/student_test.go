@@ -11,6 +11,7 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"printlab/hooks/jobs"
+	"printlab/hooks/mail"
 	"printlab/internal/testapp"
 	"printlab/schema"
 )
@@ -40,11 +41,14 @@ func studentApp(tb testing.TB) (*tests.TestApp, string, string, string) {
 		Input: jobs.Input{Text: "STAFF-ONLY-NOTE"}}); err != nil {
 		tb.Fatal(err)
 	}
-	mail, err := app.FindFirstRecordByFilter(schema.Emails, "job = {:j} && kind = 'confirm'", dbx.Params{"j": j.Id})
+	email, err := app.FindFirstRecordByFilter(schema.Emails, "job = {:j} && kind = 'confirm'", dbx.Params{"j": j.Id})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	text := mail.GetString("text")
+	if err := mail.Render(app, email); err != nil {
+		tb.Fatal(err)
+	}
+	text := email.GetString("text")
 	status := between(text, "/status/#"+j.Id+".", "\n")
 	token := between(text, "/confirm/#", "\n")
 	return app, j.Id, strings.TrimSpace(status), strings.TrimSpace(token)

@@ -11,6 +11,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"printlab/hooks/jobs"
+	"printlab/hooks/mail"
 	"printlab/internal/testapp"
 	"printlab/schema"
 )
@@ -161,11 +162,17 @@ func TestSideEffectsOfApproveAndPickup(t *testing.T) {
 	if exp := got.GetDateTime("confirm_expires").Time(); !exp.Equal(t0.Add(72 * time.Hour)) {
 		t.Errorf("link expires %v, want 72 h after approval", exp)
 	}
-	mail, err := app.FindFirstRecordByFilter(schema.Emails, "job = {:j}", dbx.Params{"j": job.Id})
+	email, err := app.FindFirstRecordByFilter(schema.Emails, "job = {:j}", dbx.Params{"j": job.Id})
 	if err != nil {
 		t.Fatal(err)
 	}
-	body := mail.GetString("text")
+	if email.GetString("html") != "" {
+		t.Error("the email's bodies were written inside the move; the worker writes them")
+	}
+	if err := mail.Render(app, email); err != nil {
+		t.Fatal(err)
+	}
+	body := email.GetString("text")
 	for _, want := range []string{"$12.35", "/confirm/#", "/status/#" + job.Id + "."} {
 		if !strings.Contains(body, want) {
 			t.Errorf("confirm email lacks %q:\n%s", want, body)

@@ -394,7 +394,7 @@ func TestNoSMTPWritesFiles(t *testing.T) {
 		if len(files) != 1 {
 			t.Fatalf("no .eml file for %s", r.Id)
 		}
-		checkEML(t, files[0], r)
+		checkEML(t, files[0], got)
 	}
 	statusScenario(t, app, fx, `"delivery":"file"`, "not being delivered")
 }

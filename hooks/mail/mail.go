@@ -90,10 +90,12 @@ type Message struct {
 	Data Data
 }
 
-// Enqueue renders msg and inserts a queued `emails` row through txApp, so that
-// it commits or rolls back with the caller's transaction. It does no I/O
-// besides reading the job's printer and material names and the insert; the
-// worker is woken after commit. A duplicate DedupeKey returns the existing row
+// Enqueue checks msg and inserts a queued `emails` row through txApp, so that
+// it commits or rolls back with the caller's transaction: the row holds the
+// data and the subject, and the worker writes the bodies when it sends it
+// (Render), so that a move holds the database's single writer only for its
+// rows. It does no I/O besides the dedupe lookup and the insert; the worker is
+// woken after commit. A duplicate DedupeKey returns the existing row
 // and no error. A message that cannot be rendered (unknown kind, no status
 // link, bad recipient) is an error, so the transition rolls back rather than
 // changing a job without telling the student.
@@ -124,8 +126,15 @@ func Enqueue(txApp core.App, lab settings.Lab, msg Message) (*core.Record, error
 	if err != nil {
 		return nil, err
 	}
-	data := completeData(txApp, lab, msg.Job, msg.Data)
-	r, err := render(msg.Kind, lab, msg.Job, data)
+	// The bodies are written when the email is sent (Render), outside the
+	// move's transaction; here only what makes it sendable is checked and the
+	// subject the desk lists is set.
+	data := completeData(lab, msg.Job, msg.Data)
+	c, v, err := prepare(msg.Kind, lab, msg.Job, data)
+	if err != nil {
+		return nil, err
+	}
+	subject, err := c.subjectOf(msg.Kind, v)
 	if err != nil {
 		return nil, err
 	}
@@ -140,9 +149,7 @@ func Enqueue(txApp core.App, lab settings.Lab, msg Message) (*core.Record, error
 	rec.Set("job", msg.Job.Id)
 	rec.Set("kind", string(msg.Kind))
 	rec.Set("recipient", recipient)
-	rec.Set("subject", r.Subject)
-	rec.Set("html", r.HTML)
-	rec.Set("text", r.Text)
+	rec.Set("subject", subject)
 	rec.Set("data", data)
 	rec.Set("state", schema.EmailQueued)
 	rec.Set("attempts", 0)
@@ -233,8 +240,9 @@ func LatestData(app core.App, jobID string, kinds ...Kind) (Data, *core.Record, 
 }
 
 // completeData fills what the engine may leave zero from the job record and
-// makes every link absolute.
-func completeData(app core.App, lab settings.Lab, job *core.Record, d Data) Data {
+// makes every link absolute. The printer's and material's names are filled
+// when the email is rendered (Render).
+func completeData(lab settings.Lab, job *core.Record, d Data) Data {
 	if d.QuoteCents == 0 {
 		d.QuoteCents = job.GetInt("quote_cents")
 	}
@@ -256,18 +264,52 @@ func completeData(app core.App, lab settings.Lab, job *core.Record, d Data) Data
 	if d.PriceCents == 0 {
 		d.PriceCents = job.GetInt("quote_cents")
 	}
-	if d.PrinterName == "" {
-		d.PrinterName = relatedName(app, schema.Printers, job.GetString("printer"))
-	}
-	if d.MaterialName == "" {
-		d.MaterialName = relatedName(app, schema.Materials, job.GetString("material"))
-	}
 	if paid := job.GetDateTime("picked_up_at"); d.PaidAt.IsZero() && !paid.IsZero() {
 		d.PaidAt = paid.Time()
 	}
 	d.StatusURL = absoluteURL(lab.PublicURL, d.StatusURL)
 	d.ConfirmURL = absoluteURL(lab.PublicURL, d.ConfirmURL)
 	return d
+}
+
+// Render writes the subject and bodies of a queued row that has none yet, from
+// the data stored with it, its job as it is now (a name corrected since is
+// spelled right) and the lab's settings. A row already rendered is unchanged.
+// Nothing is saved: the worker saves the row with its delivery.
+func Render(app core.App, row *core.Record) error {
+	if row.GetString("html") != "" {
+		return nil
+	}
+	job, err := app.FindRecordById(schema.Jobs, row.GetString("job"))
+	if err != nil {
+		return fmt.Errorf("mail: the job of email %s is gone: %w", row.Id, err)
+	}
+	lab, err := settings.Load(app)
+	if err != nil {
+		return err
+	}
+	return renderRow(app, lab, job, row)
+}
+
+func renderRow(app core.App, lab settings.Lab, job *core.Record, row *core.Record) error {
+	var d Data
+	if err := row.UnmarshalJSONField("data", &d); err != nil {
+		return fmt.Errorf("mail: the data of email %s: %w", row.Id, err)
+	}
+	if d.PrinterName == "" {
+		d.PrinterName = relatedName(app, schema.Printers, job.GetString("printer"))
+	}
+	if d.MaterialName == "" {
+		d.MaterialName = relatedName(app, schema.Materials, job.GetString("material"))
+	}
+	r, err := render(Kind(row.GetString("kind")), lab, job, d)
+	if err != nil {
+		return err
+	}
+	row.Set("subject", r.Subject)
+	row.Set("html", r.HTML)
+	row.Set("text", r.Text)
+	return nil
 }
 
 func relatedName(app core.App, col, id string) string {

@@ -121,19 +121,20 @@ type rendered struct {
 	Subject, HTML, Text string
 }
 
-// render produces the subject and both bodies of one email.
-func render(kind Kind, lab settings.Lab, job *core.Record, d Data) (rendered, error) {
+// prepare checks that an email of kind can be written from d and builds what
+// its templates see.
+func prepare(kind Kind, lab settings.Lab, job *core.Record, d Data) (compiled, view, error) {
 	c, ok := templates[kind]
 	if !ok {
-		return rendered{}, fmt.Errorf("mail: unknown email kind %q", kind)
+		return c, view{}, fmt.Errorf("mail: unknown email kind %q", kind)
 	}
 	if d.StatusURL == "" {
-		return rendered{}, fmt.Errorf("mail: the %s email needs the student's status link", kind)
+		return c, view{}, fmt.Errorf("mail: the %s email needs the student's status link", kind)
 	}
 	if (kind == KindConfirm) && d.ConfirmURL == "" {
-		return rendered{}, fmt.Errorf("mail: the %s email needs the confirmation link", kind)
+		return c, view{}, fmt.Errorf("mail: the %s email needs the confirmation link", kind)
 	}
-	v := view{
+	return c, view{
 		Lab: lab,
 		Job: jobView{
 			ShortID:     job.GetString("short_id"),
@@ -145,15 +146,29 @@ func render(kind Kind, lab settings.Lab, job *core.Record, d Data) (rendered, er
 		},
 		D:   d,
 		loc: lab.Location(),
-	}
-	var out rendered
+	}, nil
+}
+
+func (c compiled) subjectOf(kind Kind, v view) (string, error) {
 	var b bytes.Buffer
 	if err := c.subject.Execute(&b, v); err != nil {
-		return out, fmt.Errorf("mail: %s subject: %w", kind, err)
+		return "", fmt.Errorf("mail: %s subject: %w", kind, err)
 	}
-	out.Subject = cleanHeader(lab.LabName + ": " + b.String())
+	return cleanHeader(v.Lab.LabName + ": " + b.String()), nil
+}
+
+// render produces the subject and both bodies of one email.
+func render(kind Kind, lab settings.Lab, job *core.Record, d Data) (rendered, error) {
+	c, v, err := prepare(kind, lab, job, d)
+	if err != nil {
+		return rendered{}, err
+	}
+	var out rendered
+	if out.Subject, err = c.subjectOf(kind, v); err != nil {
+		return out, err
+	}
 	v.Subject = out.Subject
-	b.Reset()
+	var b bytes.Buffer
 	if err := c.html.Execute(&b, v); err != nil {
 		return out, fmt.Errorf("mail: %s HTML: %w", kind, err)
 	}

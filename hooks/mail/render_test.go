@@ -38,6 +38,13 @@ func TestEveryKindRenders(t *testing.T) {
 	for _, kind := range mail.Kinds() {
 		t.Run(string(kind), func(t *testing.T) {
 			rec := enqueue(t, app, lab, message(job, kind, "render:"+string(kind)))
+			subjectAtEnqueue := rec.GetString("subject")
+			if err := mail.Render(app, rec); err != nil {
+				t.Fatal(err)
+			}
+			if rec.GetString("subject") != subjectAtEnqueue {
+				t.Errorf("the desk listed %q but the email says %q", subjectAtEnqueue, rec.GetString("subject"))
+			}
 			subject, html, text := rec.GetString("subject"), rec.GetString("html"), rec.GetString("text")
 			if strings.ContainsAny(subject, "\r\n") || !strings.HasPrefix(subject, lab.LabName+": ") {
 				t.Errorf("subject %q", subject)
@@ -88,6 +95,9 @@ func TestKindContent(t *testing.T) {
 	}
 	for kind, wants := range cases {
 		rec := enqueue(t, app, lab, message(job, kind, "content:"+string(kind)))
+		if err := mail.Render(app, rec); err != nil {
+			t.Fatal(err)
+		}
 		for _, want := range wants {
 			if !strings.Contains(rec.GetString("text"), want) {
 				t.Errorf("%s text lacks %q:\n%s", kind, want, rec.GetString("text"))

@@ -253,6 +253,7 @@ func (w *Worker) pass(ctx context.Context, rows []*core.Record, now time.Time) (
 	outcomes := make(chan outcome, len(rows))
 	marked := make(chan Result)
 	go w.marker(outcomes, now, marked)
+	rows = w.renderDue(rows, outcomes)
 
 	if !useSMTP {
 		for _, row := range rows {
@@ -402,10 +403,64 @@ func (w *Worker) marker(outcomes <-chan outcome, now time.Time, done chan<- Resu
 	done <- res
 }
 
-// permanent reports a refusal that no retry can fix: the receiving server said
-// the mailbox does not exist or is not allowed (550, 551, 553). Other 5xx answers
-// (authentication, a full mailbox) are often put right within the retry window.
+// renderDue writes the bodies of the rows that have none yet (Enqueue leaves
+// them to the worker), reading their jobs in one query. A row that cannot be
+// written gets its outcome here and is left out of the delivery.
+func (w *Worker) renderDue(rows []*core.Record, outcomes chan<- outcome) []*core.Record {
+	var ids []string
+	for _, r := range rows {
+		if r.GetString("html") == "" && !slices.Contains(ids, r.GetString("job")) {
+			ids = append(ids, r.GetString("job"))
+		}
+	}
+	if len(ids) == 0 {
+		return rows
+	}
+	lab, err := settings.Load(w.app)
+	var found []*core.Record
+	if err == nil {
+		found, err = w.app.FindRecordsByIds(schema.Jobs, ids)
+	}
+	jobs := make(map[string]*core.Record, len(found))
+	for _, j := range found {
+		jobs[j.Id] = j
+	}
+	out := make([]*core.Record, 0, len(rows))
+	for _, r := range rows {
+		if r.GetString("html") != "" {
+			out = append(out, r)
+			continue
+		}
+		rerr := err // the lab's settings or the jobs could not be read: retry later
+		if rerr == nil {
+			if job := jobs[r.GetString("job")]; job == nil {
+				rerr = unrenderable{errors.New("mail: the job of this email no longer exists")}
+			} else if e := renderRow(w.app, lab, job, r); e != nil {
+				rerr = unrenderable{e}
+			}
+		}
+		if rerr != nil {
+			outcomes <- outcome{row: r, err: rerr}
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// unrenderable is an email whose bodies cannot be written: no retry helps.
+type unrenderable struct{ error }
+
+func (u unrenderable) Unwrap() error { return u.error }
+
+// permanent reports a failure that no retry can fix: the receiving server said
+// the mailbox does not exist or is not allowed (550, 551, 553), or the email
+// cannot be written. Other 5xx answers (authentication, a full mailbox) are
+// often put right within the retry window.
 func permanent(err error) bool {
+	if errors.As(err, new(unrenderable)) {
+		return true
+	}
 	var tp *textproto.Error
 	if !errors.As(err, &tp) {
 		return false

@@ -107,6 +107,11 @@ func emailsOf(t *testing.T, app core.App, job *core.Record, kind mail.Kind) []*c
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, r := range rows { // as the worker writes them when it sends
+		if err := mail.Render(app, r); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return rows
 }
 
