@@ -2,6 +2,7 @@ package intake
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -12,10 +13,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/filesystem"
 
+	"printlab/hooks/stmts"
 	"printlab/model3d"
 	"printlab/schema"
 )
@@ -200,22 +201,9 @@ func sidecar(app core.App, jobID string, job *core.Record) ([]byte, error) {
 			return nil, err
 		}
 	}
-	var evs []*core.Record
-	if err := app.RecordQuery(schema.Events).AndWhere(dbx.HashExp{"job": jobID}).
-		OrderBy("created ASC", "rowid ASC").All(&evs); err != nil {
+	events, err := sidecarEvents(app, jobID)
+	if err != nil {
 		return nil, err
-	}
-	events := make([]map[string]any, 0, len(evs))
-	for _, ev := range evs {
-		m := ev.PublicExport()
-		var details map[string]any
-		if ev.UnmarshalJSONField("details", &details) == nil && details != nil {
-			for _, k := range secretDetails {
-				delete(details, k)
-			}
-			m["details"] = details
-		}
-		events = append(events, m)
 	}
 	return json.MarshalIndent(map[string]any{
 		"format":  "printlab-job/1",
@@ -223,6 +211,75 @@ func sidecar(app core.App, jobID string, job *core.Record) ([]byte, error) {
 		"job":     job.PublicExport(),
 		"events":  events,
 	}, "", "  ")
+}
+
+// sidecarEvent is one event as job.json holds it: the fields of PocketBase's
+// export of the record, in its (alphabetical) order.
+type sidecarEvent struct {
+	Actor          string          `json:"actor"`
+	CollectionID   string          `json:"collectionId"`
+	CollectionName string          `json:"collectionName"`
+	Created        string          `json:"created"`
+	Details        json.RawMessage `json:"details"`
+	FromStatus     string          `json:"from_status"`
+	ID             string          `json:"id"`
+	Job            string          `json:"job"`
+	Staff          string          `json:"staff"`
+	ToStatus       string          `json:"to_status"`
+	Type           string          `json:"type"`
+	Updated        string          `json:"updated"`
+	Workstation    string          `json:"workstation"`
+}
+
+// sidecarEvents reads a job's events in order through a prepared statement
+// (a job.json is rewritten after every move, so this runs as often as moves).
+func sidecarEvents(app core.App, jobID string) ([]sidecarEvent, error) {
+	col, err := app.FindCachedCollectionByNameOrId(schema.Events)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := stmts.Query(app, `SELECT id, job, type, staff, workstation, actor, from_status, to_status,
+		details, created, updated FROM events WHERE job = ? ORDER BY created ASC, rowid ASC`, jobID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	events := []sidecarEvent{}
+	for rows.Next() {
+		e := sidecarEvent{CollectionID: col.Id, CollectionName: col.Name}
+		var staff, ws, actor, from, to, details, created, updated sql.NullString
+		if err := rows.Scan(&e.ID, &e.Job, &e.Type, &staff, &ws, &actor, &from, &to, &details, &created, &updated); err != nil {
+			return nil, err
+		}
+		e.Staff, e.Workstation, e.Actor, e.FromStatus, e.ToStatus = staff.String, ws.String, actor.String, from.String, to.String
+		e.Created, e.Updated = created.String, updated.String
+		e.Details = publicDetails(details.String)
+		events = append(events, e)
+	}
+	return events, rows.Err()
+}
+
+// publicDetails is an event's details without the link secrets; details that
+// are not a JSON object are kept as they are, and missing ones are null.
+func publicDetails(raw string) json.RawMessage {
+	if raw == "" || !json.Valid([]byte(raw)) {
+		return json.RawMessage("null")
+	}
+	if !strings.Contains(raw, `"token`) && !strings.Contains(raw, `"key"`) {
+		return json.RawMessage(raw)
+	}
+	var details map[string]any
+	if json.Unmarshal([]byte(raw), &details) != nil || details == nil {
+		return json.RawMessage(raw)
+	}
+	for _, k := range secretDetails {
+		delete(details, k)
+	}
+	b, err := json.Marshal(details)
+	if err != nil {
+		return json.RawMessage("null")
+	}
+	return b
 }
 
 // WriteSidecar (re)writes a job's job.json beside its files. On local storage

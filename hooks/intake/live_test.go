@@ -177,7 +177,7 @@ func TestSidecarFollowsEventsWithoutSecrets(t *testing.T) {
 		}
 	}
 	s := string(b)
-	if !strings.Contains(s, "confirm_reminder") || !strings.Contains(s, `"type": "approve"`) {
+	if !strings.Contains(s, "confirm_reminder") || !strings.Contains(s, `"type": "approve"`) || !strings.Contains(s, `"day": 2`) {
 		t.Fatalf("sidecar does not follow the history:\n%s", s)
 	}
 	for _, secret := range []string{"SECRET-HASH", "token_hash", "status_key_salt", "confirm_token_hash"} {

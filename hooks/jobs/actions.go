@@ -12,6 +12,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"printlab/hooks/mail"
+	"printlab/hooks/stmts"
 	"printlab/schema"
 )
 
@@ -108,7 +109,7 @@ func (s *step) quote(grams, hours float64) error {
 }
 
 func (s *step) materialRate() (int, error) {
-	m, err := s.tx.FindRecordById(schema.Materials, s.job.GetString("material"))
+	m, err := stmts.FindByID(s.tx, schema.Materials, s.job.GetString("material"))
 	if err != nil {
 		return 0, conflict("This job's material no longer exists in the catalog; an admin must fix the job first.")
 	}
@@ -117,7 +118,7 @@ func (s *step) materialRate() (int, error) {
 
 // setPrinter changes the job's printer to an active one of the same method.
 func (s *step) setPrinter(id string) error {
-	p, err := s.tx.FindRecordById(schema.Printers, id)
+	p, err := stmts.FindByID(s.tx, schema.Printers, id)
 	if err != nil || !p.GetBool("active") {
 		return fieldError("printer", "is not an active printer; choose one from the list")
 	}

@@ -187,7 +187,7 @@ func Do(app core.App, req Request) (*core.Record, error) {
 func (s *step) checkActor() error {
 	a := s.req.By
 	if a.Kind&(ByStaff|ByAdmin) != 0 && a.WorkstationID != "" {
-		ws, err := s.tx.FindRecordById(schema.Workstations, a.WorkstationID)
+		ws, err := stmts.FindByID(s.tx, schema.Workstations, a.WorkstationID)
 		if err != nil {
 			return &Error{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "This workstation is not signed in; sign in again."}
 		}
@@ -218,7 +218,7 @@ func ActiveStaff(app core.App, id string) (*core.Record, error) {
 	if id == "" {
 		return nil, fieldError("staff", "is required: choose who is performing this action")
 	}
-	st, err := app.FindRecordById(schema.Staff, id)
+	st, err := stmts.FindByID(app, schema.Staff, id)
 	if err != nil {
 		return nil, fieldError("staff", "is not a known staff member; choose a name from the list")
 	}
@@ -381,19 +381,7 @@ func (s *step) writeJob() error {
 
 // readJob reads the job inside the move's transaction.
 func readJob(tx core.App, id string) (*core.Record, error) {
-	col, err := tx.FindCachedCollectionByNameOrId(schema.Jobs)
-	if err != nil {
-		return nil, err
-	}
-	st, err := stmts.InTx(tx, "SELECT * FROM jobs WHERE id = ? LIMIT 1")
-	if err != nil {
-		return nil, err
-	}
-	rows, err := st.Query(id)
-	if err != nil {
-		return nil, err
-	}
-	return stmts.Record(col, rows)
+	return stmts.FindByID(tx, schema.Jobs, id)
 }
 
 // filesChanged reports whether a file field of the job differs from what was read.

@@ -27,6 +27,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"printlab/hooks/settings"
+	"printlab/hooks/stmts"
 	"printlab/schema"
 )
 
@@ -316,11 +317,11 @@ func relatedName(app core.App, col, id string) string {
 	if id == "" {
 		return ""
 	}
-	var name string
-	if err := app.DB().Select("name").From(col).Where(dbx.HashExp{"id": id}).Row(&name); err != nil {
+	r, err := stmts.FindByID(app, col, id)
+	if err != nil {
 		return ""
 	}
-	return name
+	return r.GetString("name")
 }
 
 // absoluteURL prefixes a path with the lab's public URL; absolute links and

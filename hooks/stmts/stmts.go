@@ -135,3 +135,29 @@ func Record(col *core.Collection, rows *sql.Rows) (*core.Record, error) {
 	}
 	return rec, nil
 }
+
+// FindByID reads the record of collection name with id through a prepared
+// statement: in app's transaction when it has one, else on the read pool. It is
+// PocketBase's FindRecordById without the query building, for the lookups a
+// move makes every time (sql.ErrNoRows when there is no such record).
+func FindByID(app core.App, name, id string) (*core.Record, error) {
+	col, err := app.FindCachedCollectionByNameOrId(name)
+	if err != nil {
+		return nil, err
+	}
+	text := `SELECT * FROM "` + col.Name + `" WHERE id = ? LIMIT 1`
+	var rows *sql.Rows
+	if app.IsTransactional() {
+		st, err := InTx(app, text)
+		if err != nil {
+			return nil, err
+		}
+		rows, err = st.Query(id)
+		if err != nil {
+			return nil, err
+		}
+	} else if rows, err = Query(app, text, id); err != nil {
+		return nil, err
+	}
+	return Record(col, rows)
+}

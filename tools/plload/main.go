@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -168,6 +169,17 @@ func ids(dir string) (uploaded, completed []string, err error) {
 	for st, out := range map[schema.Status]*[]string{schema.StatusUploaded: &uploaded, schema.StatusCompleted: &completed} {
 		if err := app.DB().NewQuery("SELECT id FROM jobs WHERE status = {:s} ORDER BY id").
 			Bind(map[string]any{"s": string(st)}).Column(out); err != nil {
+			return nil, nil, err
+		}
+	}
+	// Every real job has its folder from the moment it is submitted (its model
+	// is in it), so a move never creates one: give the seeded jobs theirs.
+	col, err := app.FindCollectionByNameOrId(schema.Jobs)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, id := range append(append([]string{}, uploaded...), completed...) {
+		if err := os.MkdirAll(filepath.Join(dir, "storage", col.Id, id), 0o755); err != nil {
 			return nil, nil, err
 		}
 	}
