@@ -62,9 +62,13 @@ export async function act(server, id, action, expected, fields = {}) {
 
 /** latestEmail returns the newest outbox row of kind for the job (superuser: the bodies are hidden). */
 export async function latestEmail(server, jobId, kind) {
+  // The outbox worker writes the bodies when it sends the email, moments after the move.
   const q = new URLSearchParams({ filter: `job="${jobId}" && kind="${kind}"`, sort: "-created", perPage: "1" });
-  const r = await server.api(`/api/collections/emails/records?${q}`, { as: "admin" });
-  return r.body.items[0];
+  for (const deadline = Date.now() + 5000; ; await new Promise((ok) => setTimeout(ok, 50))) {
+    const r = await server.api(`/api/collections/emails/records?${q}`, { as: "admin" });
+    const row = r.body.items[0];
+    if ((row && row.text) || Date.now() > deadline) return row;
+  }
 }
 
 /** recordedPage opens a page that keeps every response body and SSE chunk it receives. */
