@@ -570,3 +570,40 @@ func TestDueQueryUsesIndex(t *testing.T) {
 		t.Fatalf("the due query does not search the outbox's state index: %+v", plan)
 	}
 }
+
+// The worker writes an email's parts when it sends it, from the job as it is
+// then: a name corrected after the move is spelled right, and an email whose
+// job is gone fails for good at once, saying why, without holding up others.
+func TestBodiesAreWrittenWhenSent(t *testing.T) {
+	app, fx, lab := newApp(t)
+	app.Settings().SMTP.Enabled = false
+	job := newJob(t, app, fx, map[string]any{"first_name": "Jnae"})
+	gone := newJob(t, app, fx, nil)
+	a := enqueue(t, app, lab, message(job, mail.KindReceived, "w1"))
+	b := enqueue(t, app, lab, message(gone, mail.KindReceived, "w2"))
+	if a.GetString("html") != "" || a.GetString("subject") == "" {
+		t.Fatalf("queued: subject %q, html %d bytes; want the subject only", a.GetString("subject"), len(a.GetString("html")))
+	}
+	job.Set("first_name", "Jane")
+	if err := app.Save(job); err != nil {
+		t.Fatal(err)
+	}
+	// Deleted behind the app's back: the record API would have deleted its emails too.
+	if _, err := app.DB().NewQuery("DELETE FROM jobs WHERE id = {:id}").Bind(map[string]any{"id": gone.Id}).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := mail.NewWorker(app, mail.Options{}).Drain(context.Background(), time.Now())
+	if err != nil || res.Filed != 1 || res.Failed != 1 {
+		t.Fatalf("%v %v; want one filed, one failed", res, err)
+	}
+	sent, _ := app.FindRecordById(schema.Emails, a.Id)
+	if sent.GetString("state") != schema.EmailFile || !strings.Contains(sent.GetString("text"), "Jane") ||
+		strings.Contains(sent.GetString("html"), "Jnae") || sent.GetString("subject") != a.GetString("subject") {
+		t.Errorf("sent row: state %q, subject %q, text:\n%s", sent.GetString("state"), sent.GetString("subject"), sent.GetString("text"))
+	}
+	failed, _ := app.FindRecordById(schema.Emails, b.Id)
+	if failed.GetString("state") != schema.EmailFailed || failed.GetInt("attempts") != 1 ||
+		!strings.Contains(failed.GetString("last_error"), "no longer exists") {
+		t.Errorf("orphan row: state %q after %d attempts: %q", failed.GetString("state"), failed.GetInt("attempts"), failed.GetString("last_error"))
+	}
+}
