@@ -38,19 +38,27 @@ export async function startServer({ demo = true } = {}) {
   execFileSync(BIN, ["superuser", "upsert", SUPERUSER.email, SUPERUSER.password, `--dir=${dir}`], { stdio: "pipe" });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const proc = spawn(BIN, ["serve", `--http=127.0.0.1:${port}`, `--dir=${dir}`], { stdio: ["ignore", "pipe", "pipe"] });
+  let proc;
   let output = "";
-  proc.stdout.on("data", (d) => { output += d; });
-  proc.stderr.on("data", (d) => { output += d; });
-  const deadline = Date.now() + 20000;
-  for (;;) {
-    try {
-      const r = await fetch(`${url}/api/printlab/health`);
-      if (r.ok) break;
-    } catch { /* not up yet */ }
-    if (Date.now() > deadline) throw new Error(`printlab did not start:\n${output}`);
-    await new Promise((r) => setTimeout(r, 50));
+  async function launch() {
+    proc = spawn(BIN, ["serve", `--http=127.0.0.1:${port}`, `--dir=${dir}`], { stdio: ["ignore", "pipe", "pipe"] });
+    proc.stdout.on("data", (d) => { output += d; });
+    proc.stderr.on("data", (d) => { output += d; });
+    const deadline = Date.now() + 20000;
+    for (;;) {
+      try {
+        const r = await fetch(`${url}/api/printlab/health`);
+        if (r.ok) break;
+      } catch { /* not up yet */ }
+      if (Date.now() > deadline) throw new Error(`printlab did not start:\n${output}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
+  async function halt() {
+    proc.kill("SIGINT");
+    await new Promise((r) => { proc.once("exit", r); setTimeout(r, 5000); });
+  }
+  await launch();
   const tokens = {};
   async function auth(collection, identity, password) {
     const r = await fetch(`${url}/api/collections/${collection}/auth-with-password`, {
@@ -61,7 +69,8 @@ export async function startServer({ demo = true } = {}) {
     return (await r.json()).token;
   }
   const server = {
-    url, dir, proc,
+    url, dir,
+    get proc() { return proc; },
     output: () => output,
     /** token is a workstation (Front Desk) auth token. */
     async token() {
@@ -84,9 +93,13 @@ export async function startServer({ demo = true } = {}) {
       try { json = text ? JSON.parse(text) : null; } catch { json = text; }
       return { status: r.status, body: json };
     },
+    /** restart stops the server and starts it again on the same port and data: every open connection drops. */
+    async restart() {
+      await halt();
+      await launch();
+    },
     async stop() {
-      proc.kill("SIGINT");
-      await new Promise((r) => { proc.once("exit", r); setTimeout(r, 5000); });
+      await halt();
       rmSync(dir, { recursive: true, force: true });
     },
   };

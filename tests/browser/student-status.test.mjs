@@ -128,3 +128,28 @@ test("cancel is refused once printing; the pages fit a 390 px phone", async () =
   await screenshot(page, "student-resend-phone");
   await context.close();
 });
+
+// The connection drops (the server restarts, or the wifi does) and staff act
+// while the page is away: when it is back, the page fetches what it missed.
+test("after a dropped connection the status page catches up", async () => {
+  const job = await submit(server, { first: "Robin" });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(server.url + statusPath(job));
+  await page.waitForFunction(() => document.querySelector("#live").dataset.live === "on");
+  assert.equal(await pill(page), "Uploaded");
+
+  // Hold the page off until the change has been made behind its back.
+  await page.route("**/api/realtime**", (route) => route.abort());
+  await server.restart();
+  await page.waitForFunction(() => document.querySelector("#live").dataset.live === "off", null, { timeout: 5000 });
+  assert.equal(await page.textContent("#live"), "Reconnecting…");
+  await act(server, job.id, "approve", "uploaded", { grams: 10, hours: 1 });
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(await pill(page), "Uploaded", "the page cannot know yet");
+
+  await page.unroute("**/api/realtime**");
+  await page.waitForFunction(() => document.querySelector("#status-pill").textContent === "Pending confirmation", null, { timeout: 10000 });
+  await page.waitForFunction(() => document.querySelector("#live").dataset.live === "on");
+  await context.close();
+});
