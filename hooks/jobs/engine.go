@@ -344,7 +344,8 @@ func (s *step) writeJob() error {
 		return err
 	}
 	// Only the columns that changed: SQLite then leaves alone the indexes of
-	// the others, and the commit writes fewer pages.
+	// the others, and the commit writes fewer pages. The statements are cached
+	// by their text; each action changes its own few sets of columns.
 	cols := make([]string, 0, 8)
 	for k, v := range data {
 		if k == "updated" || k != core.FieldNameId && fmt.Sprint(v) != fmt.Sprint(before[k]) {
@@ -359,12 +360,12 @@ func (s *step) writeJob() error {
 		if i > 0 {
 			q.WriteString(", ")
 		}
-		q.WriteString("[[" + c + "]] = ?")
+		q.WriteString(`"` + c + `" = ?`) // a field name (PocketBase allows letters, digits and _)
 		args = append(args, data[c])
 	}
 	q.WriteString(" WHERE id = ?")
 	args = append(args, s.job.Id)
-	st, err := stmts.InTx(s.tx, strings.NewReplacer("[[", "\"", "]]", "\"").Replace(q.String()))
+	st, err := stmts.InTx(s.tx, q.String())
 	if err != nil {
 		return err
 	}

@@ -41,8 +41,16 @@ func prepared(db *sql.DB, text string) (*sql.Stmt, error) {
 	return st, nil
 }
 
-// Query runs a read on the app's read pool.
+// Query runs a read on the app's read pool, or in app's transaction when it
+// has one.
 func Query(app core.App, text string, args ...any) (*sql.Rows, error) {
+	if app.IsTransactional() {
+		st, err := InTx(app, text)
+		if err != nil {
+			return nil, err
+		}
+		return st.Query(args...)
+	}
 	db, ok := app.ConcurrentDB().(*dbx.DB)
 	if !ok {
 		return nil, fmt.Errorf("printlab: the read pool is a %T, not a *dbx.DB", app.ConcurrentDB())
@@ -145,18 +153,8 @@ func FindByID(app core.App, name, id string) (*core.Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	text := `SELECT * FROM "` + col.Name + `" WHERE id = ? LIMIT 1`
-	var rows *sql.Rows
-	if app.IsTransactional() {
-		st, err := InTx(app, text)
-		if err != nil {
-			return nil, err
-		}
-		rows, err = st.Query(id)
-		if err != nil {
-			return nil, err
-		}
-	} else if rows, err = Query(app, text, id); err != nil {
+	rows, err := Query(app, `SELECT * FROM "`+col.Name+`" WHERE id = ? LIMIT 1`, id)
+	if err != nil {
 		return nil, err
 	}
 	return Record(col, rows)

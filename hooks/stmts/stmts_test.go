@@ -56,7 +56,18 @@ func TestFindByIDMatchesPocketBase(t *testing.T) {
 			}
 			same("transaction", got)
 			got.Set("name", "Renamed in tx")
-			return tx.Save(got)
+			if err := tx.Save(got); err != nil {
+				return err
+			}
+			// The transaction reads its own write, not the read pool's snapshot.
+			again, err := stmts.FindByID(tx, schema.Staff, fx.Staff.Id)
+			if err != nil {
+				return err
+			}
+			if again.GetString("name") != "Renamed in tx" {
+				t.Errorf("inside the transaction the name reads %q", again.GetString("name"))
+			}
+			return nil
 		})
 		if err != nil {
 			t.Fatalf("transaction %d: %v", i, err)
