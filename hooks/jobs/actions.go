@@ -251,7 +251,7 @@ func applyPickup(s *step) error {
 	pay := core.NewRecord(col)
 	pay.Load(map[string]any{"job": s.job.Id, "grams": *s.in.Grams, "amount_cents": p.Cents, "reference": ref,
 		"picked_up_by": by, "staff": s.staffID(), "workstation": s.req.By.WorkstationID})
-	if err := s.tx.SaveNoValidate(pay); err != nil {
+	if err := s.save(pay); err != nil {
 		return err
 	}
 	s.job.Set("final_grams", *s.in.Grams)
@@ -298,7 +298,7 @@ func (s *step) unpay() error {
 	if err == nil {
 		pay.Set("voided", true)
 		pay.Set("voided_at", s.now)
-		if err := s.tx.SaveNoValidate(pay); err != nil {
+		if err := s.save(pay); err != nil {
 			return err
 		}
 		s.details["payment_voided"] = pay.Id

@@ -1,8 +1,11 @@
 package jobs_test
 
 import (
+	"errors"
 	"sync"
 	"testing"
+
+	"github.com/pocketbase/pocketbase/core"
 
 	"printlab/hooks/jobs"
 	"printlab/internal/testapp"
@@ -81,4 +84,60 @@ func TestConcurrentConflictingMoves(t *testing.T) {
 	}
 	check(list[:1], run(list[:1], perJob))
 	check(list[1:], run(list[1:], 5))
+}
+
+// Moves that queue together share a transaction, and each is still all or
+// nothing: a refused move leaves no trace, a move whose history write fails
+// takes back its job and its email, and the moves beside both commit.
+func TestMovesSharingATransactionStayAllOrNothing(t *testing.T) {
+	app, fx := seeded(t)
+	var list []*core.Record
+	for range 24 {
+		list = append(list, newJob(t, app, fx, schema.StatusUploaded))
+	}
+	bad := list[6].Id
+	app.OnRecordCreate(schema.Events).BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.GetString("job") == bad {
+			return errInjected
+		}
+		return e.Next()
+	})
+	errs := make([]error, len(list))
+	var wg sync.WaitGroup
+	for round := range 3 { // several times, so that batches form in different orders
+		for i, job := range list {
+			if i%3 != round {
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				expected := schema.StatusUploaded
+				if i%4 == 1 {
+					expected = schema.StatusPrinting // the screen was stale: refused
+				}
+				_, errs[i] = jobs.Do(app, validRequest(fx, job, jobs.ActionApprove, expected))
+			}()
+		}
+	}
+	wg.Wait()
+	for i, job := range list {
+		after, _ := app.FindRecordById(schema.Jobs, job.Id)
+		moved := after.GetString("status") == string(schema.StatusPending)
+		nEvents, nEmails := count(t, app, schema.Events, job.Id), count(t, app, schema.Emails, job.Id)
+		switch {
+		case job.Id == bad:
+			if !errors.Is(errs[i], errInjected) || moved || nEvents != 0 || nEmails != 0 {
+				t.Errorf("the failed move: %v; moved %v, %d events, %d emails", errs[i], moved, nEvents, nEmails)
+			}
+		case i%4 == 1:
+			if je, ok := jobs.AsError(errs[i]); !ok || je.Status != 409 || moved || nEvents != 0 || nEmails != 0 {
+				t.Errorf("a refused move: %v; moved %v, %d events, %d emails", errs[i], moved, nEvents, nEmails)
+			}
+		default:
+			if errs[i] != nil || !moved || nEvents != 1 || nEmails != 1 || after.GetInt("quote_cents") == 0 {
+				t.Errorf("job %d: %v; moved %v, %d events, %d emails", i, errs[i], moved, nEvents, nEmails)
+			}
+		}
+	}
 }

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -82,25 +81,8 @@ type step struct {
 	emails  []mail.Kind // extra emails decided by Apply (override notify)
 	noEvent bool        // claims renewals don't fill the history
 	direct  bool        // the job row was written by writeJob: run its after-update hooks after commit
+	wrote   bool        // a record was saved: a failure now must roll back the whole batch
 	nested  bool        // Do runs inside the caller's transaction
-}
-
-// writers queues the moves for SQLite's single writer connection. The pool
-// hands a freed connection to a random waiter, so under load some moves waited
-// several turns (p95 four times p50); a sync.Mutex hands over in arrival order
-// once anyone has waited a millisecond, so each move waits its turn once.
-var writers sync.Mutex
-
-// inTurn runs fn in a transaction, queued behind the moves before it; a move
-// inside a caller's transaction already holds the writer. PocketBase runs the
-// after-commit hooks of the rows fn saved before the lock is released: such a
-// hook must not call Do with the app (with its tx it may).
-func inTurn(app core.App, nested bool, fn func(tx core.App) error) error {
-	if !nested {
-		writers.Lock()
-		defer writers.Unlock()
-	}
-	return app.RunInTransaction(fn)
 }
 
 // Do applies req in one transaction: re-read the job, check the expected status,
@@ -129,7 +111,13 @@ func Do(app core.App, req Request) (*core.Record, error) {
 	var out *core.Record
 	var direct bool
 	nested := app.IsTransactional()
-	err = inTurn(app, nested, func(tx core.App) error {
+	err = inTurn(app, nested, func(tx core.App) (err error) {
+		var s *step
+		defer func() {
+			if err != nil && s != nil && s.wrote {
+				err = &savedThenFailed{err}
+			}
+		}()
 		job, err := readJob(tx, req.JobID)
 		if err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
@@ -137,7 +125,7 @@ func Do(app core.App, req Request) (*core.Record, error) {
 			}
 			return err
 		}
-		s := &step{tx: tx, job: job, req: req, in: req.Input, now: req.Now, lab: lab, staff: pre.staff, ws: pre.ws, nested: nested,
+		s = &step{tx: tx, job: job, req: req, in: req.Input, now: req.Now, lab: lab, staff: pre.staff, ws: pre.ws, nested: nested,
 			from: schema.Status(job.GetString("status")), details: map[string]any{}}
 		if req.By.Kind&(ByStaff|ByAdmin) != 0 && req.Action != ActionArchive {
 			if req.Expected == "" {
@@ -332,7 +320,7 @@ func (s *step) commit(row *Transition) error {
 // hooks wait for the outermost commit.
 func (s *step) writeJob() error {
 	if s.nested || filesChanged(s.job) {
-		return s.tx.SaveNoValidate(s.job)
+		return s.save(s.job)
 	}
 	s.job.SetRaw("updated", types.NowDateTime())
 	data, err := s.job.DBExport(s.tx)
@@ -395,6 +383,14 @@ func filesChanged(job *core.Record) bool {
 	return false
 }
 
+// save saves a record of the move (payment, event, the job itself inside a
+// caller's transaction) without PocketBase's validation: the engine checked
+// every value.
+func (s *step) save(r *core.Record) error {
+	s.wrote = true
+	return s.tx.SaveNoValidate(r)
+}
+
 func (s *step) staffID() string {
 	if s.staff == nil {
 		return ""
@@ -424,7 +420,7 @@ func (s *step) writeEvent(changed bool) error {
 		s.details["superuser"] = s.req.By.Superuser
 	}
 	ev.Set("details", s.details)
-	return s.tx.SaveNoValidate(ev)
+	return s.save(ev)
 }
 
 func actorName(a Actor) string {

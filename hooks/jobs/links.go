@@ -40,6 +40,7 @@ func StatusLink(tx core.App, job *core.Record, base string) (string, error) {
 
 // enqueue queues one email of kind about the job inside the transaction.
 func (s *step) enqueue(kind mail.Kind) error {
+	s.wrote = true // StatusLink may save the job, Enqueue saves the email
 	data := s.data
 	var err error
 	if data.StatusURL, err = StatusLink(s.tx, s.job, s.lab.PublicURL); err != nil {
