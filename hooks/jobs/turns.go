@@ -101,6 +101,16 @@ func inTurn(app core.App, nested bool, fn func(tx core.App) error) error {
 // runBatch runs the moves of batch in one transaction, each in a savepoint.
 func runBatch(app core.App, batch []*turn) {
 	pending := batch
+	if len(batch) == 1 {
+		// A lone move needs no savepoint: its transaction is its own.
+		t := batch[0]
+		t.err = app.RunInTransaction(t.fn)
+		var sf *savedThenFailed
+		if errors.As(t.err, &sf) {
+			t.err = sf.err
+		}
+		return
+	}
 	for len(pending) > 0 {
 		err := app.RunInTransaction(func(tx core.App) error {
 			for _, b := range pending {
