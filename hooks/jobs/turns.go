@@ -44,6 +44,16 @@ type savedThenFailed struct{ err error }
 func (e *savedThenFailed) Error() string { return e.err.Error() }
 func (e *savedThenFailed) Unwrap() error { return e.err }
 
+// unmarked is err without the savedThenFailed mark, which only runBatch reads:
+// Do's callers get the move's own error.
+func unmarked(err error) error {
+	var sf *savedThenFailed
+	if errors.As(err, &sf) {
+		return sf.err
+	}
+	return err
+}
+
 // redo aborts a batch's transaction so that it runs again without t.
 type redo struct{ t *turn }
 
@@ -58,7 +68,7 @@ func (redo) Error() string {
 // app (with its tx it may).
 func inTurn(app core.App, nested bool, fn func(tx core.App) error) error {
 	if nested {
-		return app.RunInTransaction(fn)
+		return unmarked(app.RunInTransaction(fn))
 	}
 	v, _ := lanes.LoadOrStore(app.NonconcurrentDB(), &lane{})
 	l := v.(*lane)
@@ -104,11 +114,7 @@ func runBatch(app core.App, batch []*turn) {
 	if len(batch) == 1 {
 		// A lone move needs no savepoint: its transaction is its own.
 		t := batch[0]
-		t.err = app.RunInTransaction(t.fn)
-		var sf *savedThenFailed
-		if errors.As(t.err, &sf) {
-			t.err = sf.err
-		}
+		t.err = unmarked(app.RunInTransaction(t.fn))
 		return
 	}
 	for len(pending) > 0 {
@@ -119,9 +125,8 @@ func runBatch(app core.App, batch []*turn) {
 					return err
 				}
 				err := b.fn(tx)
-				var sf *savedThenFailed
-				if errors.As(err, &sf) {
-					b.err = sf.err
+				if errors.As(err, new(*savedThenFailed)) {
+					b.err = unmarked(err)
 					return redo{b}
 				}
 				if err != nil {
