@@ -319,7 +319,7 @@ func (s *step) commit(row *Transition) error {
 // caller's transaction, or when a file did change, it is a plain save, whose
 // hooks wait for the outermost commit.
 func (s *step) writeJob() error {
-	if s.nested || filesChanged(s.job) {
+	if s.nested {
 		return s.save(s.job)
 	}
 	s.job.SetRaw("updated", types.NowDateTime())
@@ -337,6 +337,9 @@ func (s *step) writeJob() error {
 	cols := make([]string, 0, 8)
 	for k, v := range data {
 		if k == "updated" || k != core.FieldNameId && fmt.Sprint(v) != fmt.Sprint(before[k]) {
+			if f := s.job.Collection().Fields.GetByName(k); f != nil && f.Type() == core.FieldTypeFile {
+				return s.save(s.job) // a file changed: PocketBase's save stores it
+			}
 			cols = append(cols, k)
 		}
 	}
@@ -371,16 +374,6 @@ func (s *step) writeJob() error {
 // readJob reads the job inside the move's transaction.
 func readJob(tx core.App, id string) (*core.Record, error) {
 	return stmts.FindByID(tx, schema.Jobs, id)
-}
-
-// filesChanged reports whether a file field of the job differs from what was read.
-func filesChanged(job *core.Record) bool {
-	for _, f := range job.Collection().Fields {
-		if f.Type() == core.FieldTypeFile && fmt.Sprint(job.GetRaw(f.GetName())) != fmt.Sprint(job.Original().GetRaw(f.GetName())) {
-			return true
-		}
-	}
-	return false
 }
 
 // save saves a record of the move (payment, event, the job itself inside a
