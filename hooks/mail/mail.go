@@ -275,8 +275,9 @@ func completeData(lab settings.Lab, job *core.Record, d Data) Data {
 
 // Render writes the subject and bodies of a queued row that has none yet, from
 // the data stored with it, its job as it is now (a name corrected since is
-// spelled right) and the lab's settings. A row already rendered is unchanged.
-// Nothing is saved: the worker saves the row with its delivery.
+// spelled right) and the lab's settings, as the worker does before sending (it
+// reads a whole batch's jobs at once). A row already rendered is unchanged, and
+// nothing is saved: for reading one queued email, as the tests do.
 func Render(app core.App, row *core.Record) error {
 	if row.GetString("html") != "" {
 		return nil
