@@ -1,7 +1,6 @@
 package jobs_test
 
 import (
-	"errors"
 	"sync"
 	"testing"
 
@@ -96,12 +95,7 @@ func TestMovesSharingATransactionStayAllOrNothing(t *testing.T) {
 		list = append(list, newJob(t, app, fx, schema.StatusUploaded))
 	}
 	bad := list[6].Id
-	app.OnRecordCreate(schema.Events).BindFunc(func(e *core.RecordEvent) error {
-		if e.Record.GetString("job") == bad {
-			return errInjected
-		}
-		return e.Next()
-	})
+	failInserts(t, app, schema.Events, bad)
 	errs := make([]error, len(list))
 	var wg sync.WaitGroup
 	for round := range 3 { // several times, so that batches form in different orders
@@ -127,7 +121,7 @@ func TestMovesSharingATransactionStayAllOrNothing(t *testing.T) {
 		nEvents, nEmails := count(t, app, schema.Events, job.Id), count(t, app, schema.Emails, job.Id)
 		switch {
 		case job.Id == bad:
-			if !errors.Is(errs[i], errInjected) || moved || nEvents != 0 || nEmails != 0 {
+			if !isInjected(errs[i]) || moved || nEvents != 0 || nEmails != 0 {
 				t.Errorf("the failed move: %v; moved %v, %d events, %d emails", errs[i], moved, nEvents, nEmails)
 			}
 		case i%4 == 1:

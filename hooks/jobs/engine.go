@@ -5,17 +5,14 @@
 package jobs
 
 import (
-	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/types"
 
 	"printlab/hooks/mail"
 	"printlab/hooks/settings"
@@ -78,11 +75,12 @@ type step struct {
 	ws      *core.Record
 	details map[string]any
 	data    mail.Data
-	emails  []mail.Kind // extra emails decided by Apply (override notify)
-	noEvent bool        // claims renewals don't fill the history
-	direct  bool        // the job row was written by writeJob: run its after-update hooks after commit
-	wrote   bool        // a record was saved: a failure now must roll back the whole batch
-	nested  bool        // Do runs inside the caller's transaction
+	emails  []mail.Kind    // extra emails decided by Apply (override notify)
+	noEvent bool           // claims renewals don't fill the history
+	direct  bool           // the job row was written by writeJob: run its after-update hooks after commit
+	created []*core.Record // rows written by insert: run their after-create hooks after commit
+	wrote   bool           // a record was saved: a failure now must roll back the whole batch
+	nested  bool           // Do runs inside the caller's transaction
 }
 
 // Do applies req in one transaction: re-read the job, check the expected status,
@@ -110,6 +108,7 @@ func Do(app core.App, req Request) (*core.Record, error) {
 	}
 	var out *core.Record
 	var direct bool
+	var created []*core.Record
 	nested := app.IsTransactional()
 	err = inTurn(app, nested, func(tx core.App) (err error) {
 		var s *step
@@ -152,22 +151,18 @@ func Do(app core.App, req Request) (*core.Record, error) {
 		if err := s.commit(row); err != nil {
 			return err
 		}
-		out, direct = s.job, s.direct
+		out, direct, created = s.job, s.direct, s.created
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	// What a record save does after its commit: realtime, the status page,
+	// the sidecar, the outbox worker's wake-up.
 	if direct {
-		// What a record save does after its commit: realtime, the status page,
-		// the sidecar. A hook's error is logged, as PocketBase logs them; the
-		// move itself is committed.
-		ev := &core.ModelEvent{App: app, Context: context.Background(), Type: core.ModelEventTypeUpdate}
-		ev.Model = out
-		if err := app.OnModelAfterUpdateSuccess().Trigger(ev); err != nil {
-			app.Logger().Error("printlab: after-update hooks of a job", "job", out.Id, "error", err)
-		}
+		stmts.AfterCommit(app, false, out)
 	}
+	stmts.AfterCommit(app, true, created...)
 	return out, nil
 }
 
@@ -322,50 +317,12 @@ func (s *step) writeJob() error {
 	if s.nested {
 		return s.save(s.job)
 	}
-	s.job.SetRaw("updated", types.NowDateTime())
-	data, err := s.job.DBExport(s.tx)
+	err := stmts.Update(s.tx, s.job)
+	if errors.Is(err, stmts.ErrFileChanged) {
+		return s.save(s.job) // PocketBase's save stores the file
+	}
 	if err != nil {
 		return err
-	}
-	before, err := s.job.Original().DBExport(s.tx)
-	if err != nil {
-		return err
-	}
-	// Only the columns that changed: SQLite then leaves alone the indexes of
-	// the others, and the commit writes fewer pages. The statements are cached
-	// by their text; each action changes its own few sets of columns.
-	cols := make([]string, 0, 8)
-	for k, v := range data {
-		if k == "updated" || k != core.FieldNameId && fmt.Sprint(v) != fmt.Sprint(before[k]) {
-			if f := s.job.Collection().Fields.GetByName(k); f != nil && f.Type() == core.FieldTypeFile {
-				return s.save(s.job) // a file changed: PocketBase's save stores it
-			}
-			cols = append(cols, k)
-		}
-	}
-	slices.Sort(cols)
-	var q strings.Builder
-	args := make([]any, 0, len(cols)+1)
-	q.WriteString("UPDATE jobs SET ")
-	for i, c := range cols {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString(`"` + c + `" = ?`) // a field name (PocketBase allows letters, digits and _)
-		args = append(args, data[c])
-	}
-	q.WriteString(" WHERE id = ?")
-	args = append(args, s.job.Id)
-	st, err := stmts.InTx(s.tx, q.String())
-	if err != nil {
-		return err
-	}
-	res, err := st.Exec(args...)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return fmt.Errorf("printlab: job %s: %d rows written", s.job.Id, n)
 	}
 	s.direct = true
 	return nil
@@ -376,12 +333,28 @@ func readJob(tx core.App, id string) (*core.Record, error) {
 	return stmts.FindByID(tx, schema.Jobs, id)
 }
 
-// save saves a record of the move (payment, event, the job itself inside a
+// save saves a record of the move (a payment, the job itself inside a
 // caller's transaction) without PocketBase's validation: the engine checked
 // every value.
 func (s *step) save(r *core.Record) error {
 	s.wrote = true
 	return s.tx.SaveNoValidate(r)
+}
+
+// insert writes a new row of the move (its event, its outbox rows) with one
+// prepared INSERT; Do runs the row's after-create hooks once the transaction
+// has committed. Inside a caller's transaction it is a save, whose hooks wait
+// for the outermost commit. A failure later in the move rolls the row back
+// with the rest, and no hook has been queued for it.
+func (s *step) insert(r *core.Record) error {
+	if s.nested {
+		return s.save(r)
+	}
+	if err := stmts.Insert(s.tx, r); err != nil {
+		return err
+	}
+	s.created = append(s.created, r)
+	return nil
 }
 
 func (s *step) staffID() string {
@@ -413,7 +386,7 @@ func (s *step) writeEvent(changed bool) error {
 		s.details["superuser"] = s.req.By.Superuser
 	}
 	ev.Set("details", s.details)
-	return s.save(ev)
+	return s.insert(ev)
 }
 
 func actorName(a Actor) string {

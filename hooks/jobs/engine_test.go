@@ -1,6 +1,7 @@
 package jobs_test
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -305,15 +306,13 @@ func TestAtomicityWhenEventOrOutboxFails(t *testing.T) {
 	for _, col := range []string{schema.Events, schema.Emails, schema.Payments} {
 		t.Run(col, func(t *testing.T) {
 			app, fx := seeded(t)
-			app.OnRecordCreate(col).BindFunc(func(e *core.RecordEvent) error {
-				return errInjected
-			})
 			job := newJob(t, app, fx, schema.StatusCompleted)
 			action := jobs.ActionPickup
 			if col != schema.Payments {
 				job = newJob(t, app, fx, schema.StatusUploaded)
 				action = jobs.ActionApprove
 			}
+			failInserts(t, app, col, job.Id)
 			from := schema.Status(job.GetString("status"))
 			_, err := jobs.Do(app, validRequest(fx, job, action, from))
 			if err == nil {
@@ -337,6 +336,24 @@ type injected struct{}
 func (injected) Error() string { return "injected failure" }
 
 var errInjected = injected{}
+
+// failInserts makes the database refuse every new row of table for job, as a
+// full disk or a broken constraint would: beneath PocketBase's saves and the
+// engine's own INSERTs alike.
+func failInserts(t testing.TB, app core.App, table, job string) {
+	t.Helper()
+	// A trigger cannot take parameters: the id (letters and digits) is a literal.
+	q := fmt.Sprintf(`CREATE TRIGGER fail_%s BEFORE INSERT ON %s WHEN NEW.job = '%s'
+		BEGIN SELECT RAISE(ABORT, 'injected failure'); END`, table, table, strings.ReplaceAll(job, "'", "''"))
+	if _, err := app.DB().NewQuery(q).Execute(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// isInjected reports an error that failInserts caused.
+func isInjected(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "injected failure")
+}
 
 // TestTableMatchesSpec compares the table with SPEC §2 written out by hand, so a
 // row added or lost by mistake fails here rather than agreeing with itself.

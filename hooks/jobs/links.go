@@ -40,13 +40,15 @@ func StatusLink(tx core.App, job *core.Record, base string) (string, error) {
 
 // enqueue queues one email of kind about the job inside the transaction.
 func (s *step) enqueue(kind mail.Kind) error {
-	s.wrote = true // StatusLink may save the job, Enqueue saves the email
+	if s.job.GetString("status_key_salt") == "" {
+		s.wrote = true // StatusLink saves the job
+	}
 	data := s.data
 	var err error
 	if data.StatusURL, err = StatusLink(s.tx, s.job, s.lab.PublicURL); err != nil {
 		return err
 	}
-	_, err = mail.Enqueue(s.tx, s.lab, mail.Message{
+	row, existing, err := mail.NewRow(s.tx, s.lab, mail.Message{
 		Job:  s.job,
 		Kind: kind,
 		To:   s.job.GetString("email"),
@@ -54,5 +56,8 @@ func (s *step) enqueue(kind mail.Kind) error {
 		DedupeKey: fmt.Sprintf("%s:%s:%s", kind, s.job.Id, core.GenerateDefaultRandomId()),
 		Data:      data,
 	})
-	return err
+	if err != nil || existing {
+		return err
+	}
+	return s.insert(row)
 }

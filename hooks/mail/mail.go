@@ -101,22 +101,48 @@ type Message struct {
 // link, bad recipient) is an error, so the transition rolls back rather than
 // changing a job without telling the student.
 func Enqueue(txApp core.App, lab settings.Lab, msg Message) (*core.Record, error) {
+	rec, existing, err := NewRow(txApp, lab, msg)
+	if err != nil || existing {
+		return rec, err
+	}
+	// Every value was built or checked by NewRow; skipping field validation
+	// keeps the caller's transaction (and the database's single writer) short.
+	if err := txApp.SaveNoValidate(rec); err != nil {
+		return nil, fmt.Errorf("mail: queueing the %s email: %w", msg.Kind, err)
+	}
+	return rec, nil
+}
+
+// NewRow builds the outbox row Enqueue saves, for callers that write it
+// themselves (the lifecycle engine, with one prepared INSERT; the worker
+// must then be woken after commit, which the row's after-create hooks do). A
+// duplicate DedupeKey returns the existing row and existing true.
+func NewRow(txApp core.App, lab settings.Lab, msg Message) (rec *core.Record, existing bool, err error) {
 	if msg.DedupeKey == "" {
-		return nil, errors.New("mail: a message needs a dedupe key")
+		return nil, false, errors.New("mail: a message needs a dedupe key")
 	}
 	if msg.Job == nil {
-		return nil, errors.New("mail: a message needs its job")
+		return nil, false, errors.New("mail: a message needs its job")
 	}
 	// An id lookup on the unique index: the common case (no duplicate) then
 	// costs no record load.
 	var existingID string
-	err := txApp.DB().Select("id").From(schema.Emails).
-		Where(dbx.HashExp{"dedupe_key": msg.DedupeKey}).Limit(1).Row(&existingID)
+	rows, err := stmts.Query(txApp, `SELECT id FROM emails WHERE dedupe_key = ? LIMIT 1`, msg.DedupeKey)
+	if err == nil {
+		err = sql.ErrNoRows
+		if rows.Next() {
+			err = rows.Scan(&existingID)
+		} else if rerr := rows.Err(); rerr != nil {
+			err = rerr
+		}
+		rows.Close()
+	}
 	switch {
 	case err == nil:
-		return txApp.FindRecordById(schema.Emails, existingID)
+		rec, err := txApp.FindRecordById(schema.Emails, existingID)
+		return rec, err == nil, err
 	case !errors.Is(err, sql.ErrNoRows):
-		return nil, fmt.Errorf("mail: looking up %q: %w", msg.DedupeKey, err)
+		return nil, false, fmt.Errorf("mail: looking up %q: %w", msg.DedupeKey, err)
 	}
 
 	to := msg.To
@@ -125,7 +151,7 @@ func Enqueue(txApp core.App, lab settings.Lab, msg Message) (*core.Record, error
 	}
 	recipient, err := cleanRecipient(to)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	// The bodies are written when the email is sent (Render), outside the
 	// move's transaction; here only what makes it sendable is checked and the
@@ -133,18 +159,18 @@ func Enqueue(txApp core.App, lab settings.Lab, msg Message) (*core.Record, error
 	data := completeData(lab, msg.Job, msg.Data)
 	c, v, err := prepare(msg.Kind, lab, msg.Job, data)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	subject, err := c.subjectOf(msg.Kind, v)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 
 	col, err := txApp.FindCachedCollectionByNameOrId(schema.Emails)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	rec := core.NewRecord(col)
+	rec = core.NewRecord(col)
 	id := core.GenerateDefaultRandomId()
 	rec.Set("id", id)
 	rec.Set("job", msg.Job.Id)
@@ -157,12 +183,7 @@ func Enqueue(txApp core.App, lab settings.Lab, msg Message) (*core.Record, error
 	rec.Set("next_attempt", types.NowDateTime())
 	rec.Set("message_id", messageID(id, lab.PublicURL))
 	rec.Set("dedupe_key", msg.DedupeKey)
-	// Every value was built or checked above; skipping field validation keeps the
-	// caller's transaction (and the database's single writer) short.
-	if err := txApp.SaveNoValidate(rec); err != nil {
-		return nil, fmt.Errorf("mail: queueing the %s email: %w", msg.Kind, err)
-	}
-	return rec, nil
+	return rec, false, nil
 }
 
 // Resend queues a copy of an existing email row, for staff's Resend button: the

@@ -16,6 +16,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"printlab/hooks/settings"
+	"printlab/hooks/stmts"
 	"printlab/schema"
 )
 
@@ -403,6 +404,11 @@ func (w *Worker) marker(outcomes <-chan outcome, now time.Time, done chan<- Resu
 			w.app.Logger().Error("mail: recording delivery results", "emails", len(batch), "error", err)
 			continue
 		}
+		rows := make([]*core.Record, len(batch))
+		for i, o := range batch {
+			rows[i] = o.row
+		}
+		stmts.AfterCommit(w.app, false, rows...)
 		res.add(local)
 	}
 	done <- res
@@ -473,7 +479,11 @@ func permanent(err error) bool {
 	return tp.Code == 550 || tp.Code == 551 || tp.Code == 553
 }
 
-// apply writes one outcome: delivered, retry later, or failed for good.
+// apply writes one outcome: delivered, retry later, or failed for good. Only
+// the columns it changes are written, with a prepared statement and no
+// validation (the values are the worker's own): the marks hold the single
+// writer that the desk's moves wait for. marker runs the rows' after-update
+// hooks once they are committed.
 func (w *Worker) apply(tx core.App, o outcome, now time.Time, res *Result) error {
 	row := o.row
 	attempts := row.GetInt("attempts") + 1
@@ -487,7 +497,7 @@ func (w *Worker) apply(tx core.App, o outcome, now time.Time, res *Result) error
 		} else {
 			res.Sent++
 		}
-		return tx.SaveNoValidate(row) // values set here only; validating would re-read the job
+		return stmts.Update(tx, row)
 	}
 	msg := o.err.Error()
 	if len(msg) > 1900 {
@@ -503,7 +513,7 @@ func (w *Worker) apply(tx core.App, o outcome, now time.Time, res *Result) error
 		row.Set("next_attempt", dateTime(now.Add(w.opts.Backoff[attempts-1])))
 		res.Retried++
 	}
-	return tx.SaveNoValidate(row) // values set here only; validating would re-read the job
+	return stmts.Update(tx, row)
 }
 
 // sender is the From address from PocketBase's mail settings and the lab's

@@ -7,12 +7,18 @@
 package stmts
 
 import (
+	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
 )
 
 var (
@@ -158,4 +164,139 @@ func FindByID(app core.App, name, id string) (*core.Record, error) {
 		return nil, err
 	}
 	return Record(col, rows)
+}
+
+// ErrFileChanged is Update's answer for a record whose file field changed:
+// storing the file is PocketBase's save's work.
+var ErrFileChanged = errors.New("printlab: a file field changed; save the record instead")
+
+// Insert writes the new record r in tx, the transaction of a RunInTransaction
+// callback, with one prepared INSERT: PocketBase's save without its validation
+// and hooks, for rows the caller built and checked itself (a move's event and
+// outbox row). It fills in a missing id and the autodate fields, as a save
+// does. The caller runs the after-create hooks once tx has committed
+// (AfterCommit), so realtime and PrintLab's own hooks see the row as if it had
+// been saved.
+func Insert(tx core.App, r *core.Record) error {
+	if !r.IsNew() {
+		return fmt.Errorf("printlab: %s %s is not new", r.Collection().Name, r.Id)
+	}
+	if r.Id == "" {
+		r.Id = core.GenerateDefaultRandomId()
+	}
+	r.Set(core.FieldNameId, r.Id)
+	now := types.NowDateTime()
+	for _, f := range r.Collection().Fields {
+		if a, ok := f.(*core.AutodateField); ok && (a.OnCreate || a.OnUpdate) && r.GetDateTime(a.Name).IsZero() {
+			r.SetRaw(a.Name, now)
+		}
+	}
+	data, err := r.DBExport(tx)
+	if err != nil {
+		return err
+	}
+	cols := slices.Sorted(maps.Keys(data))
+	var q strings.Builder
+	args := make([]any, 0, len(cols))
+	q.WriteString(`INSERT INTO "` + r.Collection().Name + `" (`)
+	for i, c := range cols {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString(`"` + c + `"`) // a field name: letters, digits and _
+		args = append(args, data[c])
+	}
+	q.WriteString(") VALUES (?" + strings.Repeat(", ?", len(cols)-1) + ")")
+	st, err := InTx(tx, q.String())
+	if err != nil {
+		return err
+	}
+	if _, err := st.Exec(args...); err != nil {
+		return err
+	}
+	r.MarkAsNotNew()
+	return nil
+}
+
+// Update writes the columns of r that differ from its original (and its
+// autodate fields that change on update) in tx with one prepared UPDATE, so
+// SQLite leaves alone the indexes of the others. Like Insert it skips
+// PocketBase's validation and hooks: the caller checked the values and runs
+// the after-update hooks after commit. A changed file field is ErrFileChanged
+// (nothing is written); a record with nothing changed writes only its update
+// time.
+func Update(tx core.App, r *core.Record) error {
+	if r.IsNew() {
+		return fmt.Errorf("printlab: %s is new", r.Collection().Name)
+	}
+	now := types.NowDateTime()
+	for _, f := range r.Collection().Fields {
+		if a, ok := f.(*core.AutodateField); ok && a.OnUpdate {
+			r.SetRaw(a.Name, now)
+		}
+	}
+	data, err := r.DBExport(tx)
+	if err != nil {
+		return err
+	}
+	before, err := r.Original().DBExport(tx)
+	if err != nil {
+		return err
+	}
+	cols := make([]string, 0, 8)
+	for k, v := range data {
+		if k == core.FieldNameId || fmt.Sprint(v) == fmt.Sprint(before[k]) {
+			if a, ok := r.Collection().Fields.GetByName(k).(*core.AutodateField); !ok || !a.OnUpdate {
+				continue
+			}
+		}
+		if f := r.Collection().Fields.GetByName(k); f != nil && f.Type() == core.FieldTypeFile {
+			return ErrFileChanged
+		}
+		cols = append(cols, k)
+	}
+	slices.Sort(cols)
+	var q strings.Builder
+	args := make([]any, 0, len(cols)+1)
+	q.WriteString(`UPDATE "` + r.Collection().Name + `" SET `)
+	for i, c := range cols {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString(`"` + c + `" = ?`)
+		args = append(args, data[c])
+	}
+	q.WriteString(" WHERE id = ?")
+	args = append(args, r.Id)
+	st, err := InTx(tx, q.String())
+	if err != nil {
+		return err
+	}
+	res, err := st.Exec(args...)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("printlab: %s %s: %d rows written", r.Collection().Name, r.Id, n)
+	}
+	return nil
+}
+
+// AfterCommit runs the after-success hooks PocketBase runs once a save has
+// committed, for records Insert (created) and Update (the others) wrote in a
+// transaction that has now committed: realtime, the status page, sidecars,
+// the outbox worker's wake-up. A hook's error is logged, as PocketBase logs
+// them; the records are committed whatever the hooks say.
+func AfterCommit(app core.App, created bool, records ...*core.Record) {
+	typ, hook := core.ModelEventTypeUpdate, app.OnModelAfterUpdateSuccess()
+	if created {
+		typ, hook = core.ModelEventTypeCreate, app.OnModelAfterCreateSuccess()
+	}
+	for _, r := range records {
+		ev := &core.ModelEvent{App: app, Context: context.Background(), Type: typ}
+		ev.Model = r
+		if err := hook.Trigger(ev); err != nil {
+			app.Logger().Error("printlab: after-save hooks", "collection", r.Collection().Name, "id", r.Id, "error", err)
+		}
+	}
 }
