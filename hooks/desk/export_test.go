@@ -2,9 +2,11 @@ package desk_test
 
 import (
 	"encoding/csv"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -157,5 +159,82 @@ func TestExportRefusals(t *testing.T) {
 		if code != c.status || !strings.Contains(body, c.says) {
 			t.Errorf("%s: %d %s", c.path, code, body)
 		}
+	}
+}
+
+// stalledWriter is a browser that stops reading a download: its first write
+// says so on started and then blocks until release is closed.
+type stalledWriter struct {
+	hdr     http.Header
+	code    int
+	once    sync.Once
+	started chan struct{}
+	release chan struct{}
+}
+
+func (w *stalledWriter) Header() http.Header  { return w.hdr }
+func (w *stalledWriter) WriteHeader(code int) { w.code = code }
+func (w *stalledWriter) Write(b []byte) (int, error) {
+	w.once.Do(func() { close(w.started) })
+	<-w.release
+	return len(b), nil
+}
+
+// A long export that a slow connection downloads does not hold up the desk:
+// the export reads on the read pool, so moves keep landing meanwhile.
+func TestASlowExportDoesNotHoldUpMoves(t *testing.T) {
+	app, fx := testapp.NewSeeded(t)
+	// Enough rows that the CSV is written in several pieces while they are read.
+	var sb strings.Builder
+	sb.WriteString("INSERT INTO jobs (id, short_id, status, first_name, last_name, email, method, material, printer, created, updated) VALUES ")
+	for i := range 2000 {
+		if i > 0 {
+			sb.WriteString(",")
+		}
+		st := "picked_up"
+		if i == 0 {
+			st = "uploaded" // the job the desk approves meanwhile
+		}
+		fmt.Fprintf(&sb, "('exp%012d','E%05d','%s','Long','Export%d','e%d@example.edu','filament','%s','%s',strftime('%%Y-%%m-%%d %%H:%%M:%%fZ','now'),strftime('%%Y-%%m-%%d %%H:%%M:%%fZ','now'))",
+			i, i, st, i, i, fx.Material.Id, fx.Printer.Id)
+	}
+	if _, err := app.DB().NewQuery(sb.String()).Execute(); err != nil {
+		t.Fatal(err)
+	}
+
+	today := time.Now().AddDate(0, 0, 1).Format("2006-01-02")
+	from := time.Now().AddDate(0, 0, -7).Format("2006-01-02")
+	req := httptest.NewRequest(http.MethodGet, "/api/printlab/export/jobs.csv?from="+from+"&to="+today, nil)
+	req.Header.Set("Authorization", testapp.Token(t, fx.Workstation))
+	w := &stalledWriter{hdr: http.Header{}, started: make(chan struct{}), release: make(chan struct{})}
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		testapp.Handler(t, app).ServeHTTP(w, req)
+	}()
+	defer func() { close(w.release); <-served }()
+	select {
+	case <-w.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the export never started writing")
+	}
+	if w.code != http.StatusOK {
+		t.Fatalf("the export answered %d", w.code)
+	}
+
+	moved := make(chan error, 1)
+	go func() {
+		g, h := 10.0, 1.0
+		_, err := jobs.Do(app, jobs.Request{JobID: "exp000000000000", Action: jobs.ActionApprove, Expected: schema.StatusUploaded,
+			By: jobs.Actor{Kind: jobs.ByStaff, StaffID: fx.Staff.Id, WorkstationID: fx.Workstation.Id}, Input: jobs.Input{Grams: &g, Hours: &h}})
+		moved <- err
+	}()
+	select {
+	case err := <-moved:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("an approve waited more than 5 s behind an export being downloaded")
 	}
 }

@@ -59,7 +59,7 @@ func applyRequote(s *step) error {
 		var sent []struct {
 			Created string `db:"created"`
 		}
-		err := s.tx.DB().Select("created").From(schema.Emails).
+		err := s.tx.ConcurrentDB().Select("created").From(schema.Emails).
 			Where(dbx.HashExp{"job": s.job.Id, "kind": string(mail.KindConfirm)}).
 			AndWhere(dbx.NewExp("created > {:since}", dbx.Params{"since": s.now.Add(-time.Hour).Format("2006-01-02 15:04:05.000Z")})).
 			OrderBy("created ASC").All(&sent)
@@ -251,7 +251,7 @@ func applyPickup(s *step) error {
 	pay := core.NewRecord(col)
 	pay.Load(map[string]any{"job": s.job.Id, "grams": *s.in.Grams, "amount_cents": p.Cents, "reference": ref,
 		"picked_up_by": by, "staff": s.staffID(), "workstation": s.req.By.WorkstationID})
-	if err := s.save(pay); err != nil {
+	if err := s.insert(pay); err != nil {
 		return err
 	}
 	s.job.Set("final_grams", *s.in.Grams)

@@ -1,6 +1,7 @@
 package jobs_test
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 
@@ -133,5 +134,73 @@ func TestMovesSharingATransactionStayAllOrNothing(t *testing.T) {
 				t.Errorf("job %d: %v; moved %v, %d events, %d emails", i, errs[i], moved, nEvents, nEmails)
 			}
 		}
+	}
+}
+
+// A move is worked out before it holds the writer; when another move changed
+// the job meanwhile, it is worked out again from the job as it now is. Twenty
+// notes typed at once on one job, while the job is also approved, are all
+// kept, each with its event: none is written over by a move planned on a row
+// that had changed.
+func TestMovesPlannedOnAChangedJobArePlannedAgain(t *testing.T) {
+	app, fx := seeded(t)
+	job := newJob(t, app, fx, schema.StatusUploaded)
+	const n = 20
+	var wg sync.WaitGroup
+	errs := make([]error, n+1)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := validRequest(fx, job, jobs.ActionNote, schema.StatusUploaded)
+			req.Input.Text = fmt.Sprintf("note %d", i)
+			req.Expected = "" // filled below from the job as this desk sees it
+			for {
+				cur, _ := app.FindRecordById(schema.Jobs, job.Id)
+				req.Expected = schema.Status(cur.GetString("status"))
+				_, errs[i] = jobs.Do(app, req)
+				if je, ok := jobs.AsError(errs[i]); !ok || je.Status != 409 {
+					return // done, or failed for another reason
+				}
+				// The approve landed between this desk's look and its note: look again.
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_, errs[n] = jobs.Do(app, validRequest(fx, job, jobs.ActionApprove, schema.StatusUploaded))
+	}()
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("move %d: %v", i, err)
+		}
+	}
+	after, _ := app.FindRecordById(schema.Jobs, job.Id)
+	var notes []jobs.Note
+	if err := after.UnmarshalJSONField("notes", &notes); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, nt := range notes {
+		seen[nt.Text] = true
+	}
+	for i := range n {
+		if !seen[fmt.Sprintf("note %d", i)] {
+			t.Errorf("note %d was lost; the job has %d notes", i, len(notes))
+		}
+	}
+	if after.GetString("status") != string(schema.StatusPending) || after.GetInt("quote_cents") == 0 {
+		t.Errorf("the approve was lost: %s, quote %d", after.GetString("status"), after.GetInt("quote_cents"))
+	}
+	notesLogged := 0
+	for _, ev := range events(t, app, job.Id) {
+		if ev.GetString("type") == string(jobs.ActionNote) {
+			notesLogged++
+		}
+	}
+	if notesLogged != n {
+		t.Errorf("%d note events, want %d", notesLogged, n)
 	}
 }

@@ -75,18 +75,28 @@ type step struct {
 	ws      *core.Record
 	details map[string]any
 	data    mail.Data
-	emails  []mail.Kind    // extra emails decided by Apply (override notify)
-	noEvent bool           // claims renewals don't fill the history
-	direct  bool           // the job row was written by writeJob: run its after-update hooks after commit
-	created []*core.Record // rows written by insert: run their after-create hooks after commit
-	wrote   bool           // a record was saved: a failure now must roll back the whole batch
-	nested  bool           // Do runs inside the caller's transaction
+	emails  []mail.Kind               // extra emails decided by Apply (override notify)
+	noEvent bool                      // claims renewals don't fill the history
+	direct  bool                      // the job row was written by writeJob: run its after-update hooks after commit
+	created []*core.Record            // rows written by insert: run their after-create hooks after commit
+	writes  []func(tx core.App) error // what the move writes, queued by plan, run by write
+	wrote   bool                      // a record was saved: a failure now must roll back the whole batch
+	nested  bool                      // Do runs inside the caller's transaction
 }
 
 // Do applies req in one transaction: re-read the job, check the expected status,
 // the claim and the attribution, apply the table row, write the job, its event,
 // its outbox rows and (for a pickup) its payment. Either all are written or none.
 // Refusals are *Error values with the HTTP status to answer.
+//
+// The move is worked out on the concurrent read pool (plan) and only written
+// while it holds SQLite's single writer: inside the transaction the job is read
+// again and must be exactly the row the move was planned on, else the move is
+// planned again from the job as it now is (which usually ends in a 409 naming
+// who moved it). The writer is held for a few statements, not for the
+// templates, tokens and record building of a move; under load that wait, not
+// the work, was most of a move's time (BENCHMARKS.md). Inside a caller's
+// transaction the move is planned and written in that transaction.
 func Do(app core.App, req Request) (*core.Record, error) {
 	if req.Now.IsZero() {
 		req.Now = time.Now()
@@ -106,64 +116,123 @@ func Do(app core.App, req Request) (*core.Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out *core.Record
-	var direct bool
-	var created []*core.Record
-	nested := app.IsTransactional()
-	err = inTurn(app, nested, func(tx core.App) (err error) {
+	if app.IsTransactional() {
 		var s *step
-		defer func() {
-			if err != nil && s != nil && s.wrote {
-				err = &savedThenFailed{err}
+		err := inTurn(app, true, func(tx core.App) error {
+			var err error
+			if s, _, err = plan(tx, pre, lab, true); err != nil {
+				return err
 			}
-		}()
-		job, err := readJob(tx, req.JobID)
+			return s.write(tx)
+		})
 		if err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return &Error{Status: http.StatusNotFound, Code: "not_found", Message: "There is no such job; it may have been mistyped."}
+			return nil, err
+		}
+		return s.job, nil
+	}
+	for attempt := 1; ; attempt++ {
+		s, snap, err := plan(app, pre, lab, false)
+		if err != nil {
+			return nil, err
+		}
+		err = inTurn(app, false, func(tx core.App) (err error) {
+			defer func() {
+				if err != nil && s.wrote {
+					err = &savedThenFailed{err}
+				}
+			}()
+			same, err := stmts.Unchanged(tx, schema.Jobs, req.JobID, snap)
+			if err != nil {
+				return err
 			}
-			return err
-		}
-		s = &step{tx: tx, job: job, req: req, in: req.Input, now: req.Now, lab: lab, staff: pre.staff, ws: pre.ws, nested: nested,
-			from: schema.Status(job.GetString("status")), details: map[string]any{}}
-		if req.By.Kind&(ByStaff|ByAdmin) != 0 && req.Action != ActionArchive {
-			if req.Expected == "" {
-				return fieldError("expected_status", "is required: send the status the job had on your screen")
+			if !same {
+				return errReplan
 			}
-			if req.Expected != s.from {
-				return s.conflictMessage()
+			return s.write(tx)
+		})
+		if errors.Is(err, errReplan) {
+			if attempt < maxPlans {
+				continue
 			}
+			return nil, &Error{Status: http.StatusConflict, Code: "busy",
+				Message: "This job is changing right now; reload it and try again."}
 		}
-		row := find(req.Action, s.from)
-		if row == nil {
-			return conflict(fmt.Sprintf("A job that is %s cannot be %s.", s.from.Label(), pastTense(req.Action)))
+		if err != nil {
+			return nil, err
 		}
-		if row.By&req.By.Kind == 0 {
-			return &Error{Status: http.StatusForbidden, Code: "forbidden", Message: forbiddenMessage(req.Action)}
+		// What a record save does after its commit: realtime, the status page,
+		// the sidecar, the outbox worker's wake-up.
+		if s.direct {
+			stmts.AfterCommit(app, false, s.job)
 		}
-		if err := s.checkClaim(); err != nil {
-			return err
-		}
-		s.to = row.To
-		if err := row.Apply(s); err != nil {
-			return err
-		}
-		if err := s.commit(row); err != nil {
-			return err
-		}
-		out, direct, created = s.job, s.direct, s.created
-		return nil
-	})
+		stmts.AfterCommit(app, true, s.created...)
+		return s.job, nil
+	}
+}
+
+// errReplan is a job that changed between a move's plan and its write.
+var errReplan = errors.New("printlab: the job changed since the move was planned")
+
+// maxPlans bounds how often a move is planned again because other moves kept
+// changing its job first.
+const maxPlans = 8
+
+// plan reads the job through app (the read pool, or the caller's transaction),
+// makes the checks and works out the move: the job's new values and the rows to
+// write, which s.write writes. The snapshot is the job's row as read.
+func plan(app core.App, pre *step, lab settings.Lab, nested bool) (*step, stmts.Snapshot, error) {
+	req := pre.req
+	job, snap, err := stmts.FindByIDSnapshot(app, schema.Jobs, req.JobID)
 	if err != nil {
-		return nil, err
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil, &Error{Status: http.StatusNotFound, Code: "not_found", Message: "There is no such job; it may have been mistyped."}
+		}
+		return nil, nil, err
 	}
-	// What a record save does after its commit: realtime, the status page,
-	// the sidecar, the outbox worker's wake-up.
-	if direct {
-		stmts.AfterCommit(app, false, out)
+	s := &step{tx: app, job: job, req: req, in: req.Input, now: req.Now, lab: lab, staff: pre.staff, ws: pre.ws, nested: nested,
+		from: schema.Status(job.GetString("status")), details: map[string]any{}}
+	if req.By.Kind&(ByStaff|ByAdmin) != 0 && req.Action != ActionArchive {
+		if req.Expected == "" {
+			return nil, nil, fieldError("expected_status", "is required: send the status the job had on your screen")
+		}
+		if req.Expected != s.from {
+			return nil, nil, s.conflictMessage()
+		}
 	}
-	stmts.AfterCommit(app, true, created...)
-	return out, nil
+	row := find(req.Action, s.from)
+	if row == nil {
+		return nil, nil, conflict(fmt.Sprintf("A job that is %s cannot be %s.", s.from.Label(), pastTense(req.Action)))
+	}
+	if row.By&req.By.Kind == 0 {
+		return nil, nil, &Error{Status: http.StatusForbidden, Code: "forbidden", Message: forbiddenMessage(req.Action)}
+	}
+	if err := s.checkClaim(); err != nil {
+		return nil, nil, err
+	}
+	s.to = row.To
+	if err := row.Apply(s); err != nil {
+		return nil, nil, err
+	}
+	if err := s.commit(row); err != nil {
+		return nil, nil, err
+	}
+	return s, snap, nil
+}
+
+// write runs the writes the plan queued, in order, in tx. A batch of moves
+// that runs again (turns.go) runs it again: what the last run recorded is
+// forgotten first, as that run's rows were rolled back.
+func (s *step) write(tx core.App) error {
+	for _, r := range s.created {
+		r.MarkAsNew()
+	}
+	s.created, s.direct, s.wrote = s.created[:0], false, false
+	for _, w := range s.writes {
+		if err := w(tx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkActor resolves and validates the staff member and workstation.
@@ -271,7 +340,7 @@ func (s *step) conflictMessage() *Error {
 	return e
 }
 
-// commit writes the job, its event and its outbox rows.
+// commit queues the writes of the job, its event and its outbox rows.
 func (s *step) commit(row *Transition) error {
 	changed := s.to != "" && s.to != s.from
 	if changed {
@@ -314,46 +383,57 @@ func (s *step) commit(row *Transition) error {
 // caller's transaction, or when a file did change, it is a plain save, whose
 // hooks wait for the outermost commit.
 func (s *step) writeJob() error {
-	if s.nested {
-		return s.save(s.job)
-	}
-	err := stmts.Update(s.tx, s.job)
-	if errors.Is(err, stmts.ErrFileChanged) {
-		return s.save(s.job) // PocketBase's save stores the file
-	}
-	if err != nil {
-		return err
-	}
-	s.direct = true
+	s.writes = append(s.writes, func(tx core.App) error {
+		if s.nested {
+			return s.saveNow(tx, s.job)
+		}
+		err := stmts.Update(tx, s.job)
+		if errors.Is(err, stmts.ErrFileChanged) {
+			return s.saveNow(tx, s.job) // PocketBase's save stores the file
+		}
+		if err != nil {
+			return err
+		}
+		s.direct = true
+		return nil
+	})
 	return nil
 }
 
-// readJob reads the job inside the move's transaction.
-func readJob(tx core.App, id string) (*core.Record, error) {
-	return stmts.FindByID(tx, schema.Jobs, id)
-}
-
-// save saves a record of the move (a payment, the job itself inside a
-// caller's transaction) without PocketBase's validation: the engine checked
-// every value.
+// save queues a save of a record of the move (a voided payment, the job
+// itself inside a caller's transaction) without PocketBase's validation: the
+// engine checked every value.
 func (s *step) save(r *core.Record) error {
-	s.wrote = true
-	return s.tx.SaveNoValidate(r)
+	s.writes = append(s.writes, func(tx core.App) error { return s.saveNow(tx, r) })
+	return nil
 }
 
-// insert writes a new row of the move (its event, its outbox rows) with one
-// prepared INSERT; Do runs the row's after-create hooks once the transaction
-// has committed. Inside a caller's transaction it is a save, whose hooks wait
-// for the outermost commit. A failure later in the move rolls the row back
-// with the rest, and no hook has been queued for it.
+func (s *step) saveNow(tx core.App, r *core.Record) error {
+	s.wrote = true
+	return tx.SaveNoValidate(r)
+}
+
+// insert queues a new row of the move (its event, its outbox rows, a payment),
+// written with one prepared INSERT; Do runs the row's after-create hooks once
+// the transaction has committed. Inside a caller's transaction it is a save,
+// whose hooks wait for the outermost commit. A failure later in the move rolls
+// the row back with the rest, and no hook has been queued for it. The row's id
+// is drawn now, so the move's event can name it.
 func (s *step) insert(r *core.Record) error {
-	if s.nested {
-		return s.save(r)
+	if r.Id == "" {
+		r.Id = core.GenerateDefaultRandomId()
+		r.Set(core.FieldNameId, r.Id)
 	}
-	if err := stmts.Insert(s.tx, r); err != nil {
-		return err
-	}
-	s.created = append(s.created, r)
+	s.writes = append(s.writes, func(tx core.App) error {
+		if s.nested {
+			return s.saveNow(tx, r)
+		}
+		if err := stmts.Insert(tx, r); err != nil {
+			return err
+		}
+		s.created = append(s.created, r)
+		return nil
+	})
 	return nil
 }
 

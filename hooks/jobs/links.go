@@ -40,14 +40,17 @@ func StatusLink(tx core.App, job *core.Record, base string) (string, error) {
 
 // enqueue queues one email of kind about the job inside the transaction.
 func (s *step) enqueue(kind mail.Kind) error {
+	// A job without a salt (made before salts existed, or by hand) gets one
+	// with this move's write of the job.
 	if s.job.GetString("status_key_salt") == "" {
-		s.wrote = true // StatusLink saves the job
+		s.job.Set("status_key_salt", NewSalt())
 	}
-	data := s.data
-	var err error
-	if data.StatusURL, err = StatusLink(s.tx, s.job, s.lab.PublicURL); err != nil {
+	secret, err := ServerSecret(s.tx)
+	if err != nil {
 		return err
 	}
+	data := s.data
+	data.StatusURL = StatusURL(s.lab.PublicURL, s.job.Id, StatusKey(secret, s.job.Id, s.job.GetString("status_key_salt")))
 	row, existing, err := mail.NewRow(s.tx, s.lab, mail.Message{
 		Job:  s.job,
 		Kind: kind,

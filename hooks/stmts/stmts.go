@@ -107,24 +107,41 @@ func InTx(tx core.App, text string) (*sql.Stmt, error) {
 // Record reads the first row of rows into a record of col, as PocketBase's own
 // queries do (sql.ErrNoRows when there is none). rows is closed.
 func Record(col *core.Collection, rows *sql.Rows) (*core.Record, error) {
+	rec, _, err := record(col, rows)
+	return rec, err
+}
+
+// Snapshot is a row as it was read, column by column, to tell later whether
+// it has changed since (Unchanged).
+type Snapshot []sql.NullString
+
+func scan(rows *sql.Rows) ([]string, Snapshot, error) {
 	defer rows.Close()
 	names, err := rows.Columns()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !rows.Next() {
 		if err := rows.Err(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return nil, sql.ErrNoRows
+		return nil, nil, sql.ErrNoRows
 	}
-	vals := make([]sql.NullString, len(names))
+	vals := make(Snapshot, len(names))
 	ptrs := make([]any, len(names))
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
 	if err := rows.Scan(ptrs...); err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	return names, vals, nil
+}
+
+func record(col *core.Collection, rows *sql.Rows) (*core.Record, Snapshot, error) {
+	names, vals, err := scan(rows)
+	if err != nil {
+		return nil, nil, err
 	}
 	at := make(map[string]int, len(names))
 	for i, n := range names {
@@ -138,16 +155,16 @@ func Record(col *core.Collection, rows *sql.Rows) (*core.Record, error) {
 		}
 		v, err := f.PrepareValue(rec, raw)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		rec.SetRaw(f.GetName(), v)
 	}
 	rec.Id = rec.GetString(core.FieldNameId)
 	// As a record PocketBase loaded: not new, its original the values read.
 	if err := rec.PostScan(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return rec, nil
+	return rec, vals, nil
 }
 
 // FindByID reads the record of collection name with id through a prepared
@@ -159,11 +176,53 @@ func FindByID(app core.App, name, id string) (*core.Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := Query(app, `SELECT * FROM "`+col.Name+`" WHERE id = ? LIMIT 1`, id)
+	rows, err := Query(app, byID(col.Name), id)
 	if err != nil {
 		return nil, err
 	}
 	return Record(col, rows)
+}
+
+func byID(table string) string { return `SELECT * FROM "` + table + `" WHERE id = ? LIMIT 1` }
+
+// FindByIDSnapshot is FindByID that also returns the row as read, for a writer
+// that decides on the read pool what to write and checks, once it holds the
+// writer, that the row is still the one it read (Unchanged).
+func FindByIDSnapshot(app core.App, name, id string) (*core.Record, Snapshot, error) {
+	col, err := app.FindCachedCollectionByNameOrId(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, err := Query(app, byID(col.Name), id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return record(col, rows)
+}
+
+// Unchanged reads the row of collection name with id in tx and reports whether
+// every column still holds what snap holds. A row that is gone has changed.
+func Unchanged(tx core.App, name, id string, snap Snapshot) (bool, error) {
+	col, err := tx.FindCachedCollectionByNameOrId(name)
+	if err != nil {
+		return false, err
+	}
+	st, err := InTx(tx, byID(col.Name))
+	if err != nil {
+		return false, err
+	}
+	rows, err := st.Query(id)
+	if err != nil {
+		return false, err
+	}
+	_, now, err := scan(rows)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return slices.Equal(now, snap), nil
 }
 
 // ErrFileChanged is Update's answer for a record whose file field changed:

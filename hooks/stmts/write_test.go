@@ -148,3 +148,44 @@ func TestUpdateWritesWhatChanged(t *testing.T) {
 		t.Errorf("a refused Update wrote body %q", again.GetString("body"))
 	}
 }
+
+// Unchanged tells a row as it was read from the same row changed or deleted
+// since.
+func TestUnchangedNoticesAnyChange(t *testing.T) {
+	app := testapp.New(t)
+	defer app.Cleanup()
+	col := notes(t, app)
+	r := core.NewRecord(col)
+	r.Set("body", "first")
+	if err := app.Save(r); err != nil {
+		t.Fatal(err)
+	}
+	read, snap, err := stmts.FindByIDSnapshot(app, "notes", r.Id)
+	if err != nil || read.GetString("body") != "first" {
+		t.Fatalf("read %v, %v", read, err)
+	}
+	check := func(want bool, when string) {
+		t.Helper()
+		err := app.RunInTransaction(func(tx core.App) error {
+			same, err := stmts.Unchanged(tx, "notes", r.Id, snap)
+			if err == nil && same != want {
+				t.Errorf("%s: Unchanged says %v", when, same)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	check(true, "nothing changed")
+	if _, err := app.DB().NewQuery("UPDATE notes SET n = 1 WHERE id = {:id}").Bind(map[string]any{"id": r.Id}).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	check(false, "a column changed")
+	_, snap, _ = stmts.FindByIDSnapshot(app, "notes", r.Id)
+	check(true, "read again")
+	if err := app.Delete(r); err != nil {
+		t.Fatal(err)
+	}
+	check(false, "the row was deleted")
+}

@@ -6,6 +6,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/rand"
 	"encoding/json"
@@ -43,6 +44,7 @@ func main() {
 	keep := flag.String("dir", "", "seed into this dir and keep it (default: a temp dir, removed)")
 	from := flag.String("from", "", "copy this dir (kept from an earlier -dir run) instead of seeding")
 	only := flag.String("only", "", "run only the scenarios whose names contain this")
+	mailTo := flag.String("mail", "smtp", `where the server's emails go: "smtp" (a sink in this tool, as a lab's relay) or "files" (no SMTP set: pb_data/mail)`)
 	flag.Parse()
 
 	dir := *keep
@@ -68,10 +70,15 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	peerIDs, err := seedPeer(dir, *actions)
+	sinkAddr := ""
+	if *mailTo == "smtp" {
+		sinkAddr = sink()
+	}
+	peerIDs, err := seedPeer(dir, *actions, sinkAddr)
 	if err != nil {
 		log.Fatal(err)
 	}
+	fmt.Printf("emails go to %s\n", map[bool]string{true: "an SMTP sink at " + sinkAddr, false: "files (no SMTP)"}[sinkAddr != ""])
 	run := func(name string) bool { return *only == "" || strings.Contains(name, *only) }
 
 	url, stop := serve(*bin, dir)
@@ -134,13 +141,23 @@ func main() {
 }
 
 // seedPeer adds a plain collection with n small records to dir, for the peer
-// scenario, and returns their ids.
-func seedPeer(dir string, n int) ([]string, error) {
+// scenario, and returns their ids. With smtpAddr set, the server sends its
+// emails there; without, it writes them to files.
+func seedPeer(dir string, n int, smtpAddr string) ([]string, error) {
 	app := pocketbase.NewWithConfig(pocketbase.Config{DefaultDataDir: dir, HideStartBanner: true})
 	if err := app.Bootstrap(); err != nil {
 		return nil, err
 	}
 	defer app.ResetBootstrapState()
+	smtp := &app.Settings().SMTP
+	smtp.Enabled = smtpAddr != ""
+	if host, port, err := net.SplitHostPort(smtpAddr); err == nil {
+		smtp.Host = host
+		fmt.Sscan(port, &smtp.Port)
+	}
+	if err := app.Save(app.Settings()); err != nil {
+		return nil, err
+	}
 	col := core.NewBaseCollection("plload_notes")
 	col.Fields.Add(&core.TextField{Name: "body"}, &core.NumberField{Name: "n"})
 	if err := app.Save(col); err != nil {
@@ -157,6 +174,60 @@ func seedPeer(dir string, n int) ([]string, error) {
 		ids[i] = r.Id
 	}
 	return ids, nil
+}
+
+// sink accepts SMTP on loopback and drops every message, standing in for the
+// lab's mail relay (which runs elsewhere): the server pays for sending its
+// emails, not for a mail server's work. It returns its address.
+func sink() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				r := bufio.NewReader(c)
+				say := func(s string) bool { _, err := io.WriteString(c, s+"\r\n"); return err == nil }
+				if !say("220 plload sink") {
+					return
+				}
+				for {
+					line, err := r.ReadString('\n')
+					if err != nil {
+						return
+					}
+					switch cmd := strings.ToUpper(strings.TrimSpace(line)); {
+					case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
+						say("250 plload")
+					case cmd == "DATA":
+						say("354 end with .")
+						for {
+							l, err := r.ReadString('\n')
+							if err != nil {
+								return
+							}
+							if l == ".\r\n" || l == ".\n" {
+								break
+							}
+						}
+						say("250 accepted")
+					case cmd == "QUIT":
+						say("221 bye")
+						return
+					default: // MAIL, RCPT, RSET, NOOP
+						say("250 ok")
+					}
+				}
+			}()
+		}
+	}()
+	return l.Addr().String()
 }
 
 // ids returns the uploaded and completed jobs of a seeded dir.
