@@ -3,8 +3,10 @@ package jobs_test
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
 	"printlab/hooks/jobs"
@@ -202,5 +204,71 @@ func TestMovesPlannedOnAChangedJobArePlannedAgain(t *testing.T) {
 	}
 	if notesLogged != n {
 		t.Errorf("%d note events, want %d", notesLogged, n)
+	}
+}
+
+// A move that fails after a record save (an undo that voided its payment with
+// a save, then could not write its event) takes its batch down with it; the
+// batch runs again without it, so its neighbours commit, and the failed move
+// leaves nothing: the payment stands, the job is still picked up.
+func TestABatchRunsAgainWithoutAMoveThatFailedAfterSaving(t *testing.T) {
+	app, fx := seeded(t)
+	paid := newJob(t, app, fx, schema.StatusCompleted)
+	if _, err := jobs.Do(app, validRequest(fx, paid, jobs.ActionPickup, schema.StatusCompleted)); err != nil {
+		t.Fatal(err)
+	}
+	failInserts(t, app, schema.Events, paid.Id)
+	var voidHooks atomic.Int32 // after-save hooks that announced the void
+	app.OnRecordAfterUpdateSuccess(schema.Payments).BindFunc(func(e *core.RecordEvent) error {
+		voidHooks.Add(1)
+		return e.Next()
+	})
+	var list []*core.Record
+	for range 15 {
+		list = append(list, newJob(t, app, fx, schema.StatusUploaded))
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(list))
+	undoErrs := make([]error, 3)
+	for round := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, undoErrs[round] = jobs.Do(app, validRequest(fx, paid, jobs.ActionUndo, schema.StatusPickedUp))
+		}()
+		for i, job := range list {
+			if i%3 != round {
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = jobs.Do(app, validRequest(fx, job, jobs.ActionApprove, schema.StatusUploaded))
+			}()
+		}
+	}
+	wg.Wait()
+	for i, err := range undoErrs {
+		if !isInjected(err) {
+			t.Errorf("undo %d: %v, want the injected failure", i, err)
+		}
+	}
+	after, _ := app.FindRecordById(schema.Jobs, paid.Id)
+	if after.GetString("status") != string(schema.StatusPickedUp) || after.GetInt("final_cents") == 0 {
+		t.Errorf("the failed undo changed the job: %s, final %d", after.GetString("status"), after.GetInt("final_cents"))
+	}
+	live, err := app.FindAllRecords(schema.Payments, dbx.HashExp{"job": paid.Id, "voided": false})
+	if err != nil || len(live) != 1 {
+		t.Errorf("the failed undo voided the payment: %d live payments, %v", len(live), err)
+	}
+	if n := voidHooks.Load(); n != 0 {
+		t.Errorf("the hooks announced %d voids that never committed", n)
+	}
+	for i, job := range list {
+		after, _ := app.FindRecordById(schema.Jobs, job.Id)
+		if errs[i] != nil || after.GetString("status") != string(schema.StatusPending) ||
+			count(t, app, schema.Events, job.Id) != 1 || count(t, app, schema.Emails, job.Id) != 1 {
+			t.Errorf("approve %d beside the failed undo: %v, status %s", i, errs[i], after.GetString("status"))
+		}
 	}
 }
