@@ -483,3 +483,32 @@ func TestAfterUpdateHooksFollowTheCommit(t *testing.T) {
 		t.Errorf("a rolled-back move: status %s, hooks %+v", stored.GetString("status"), calls)
 	}
 }
+
+// A job without a status-key salt (made before salts existed, or by hand) gets
+// one with its first emailed move, and the link in that email opens it.
+func TestAJobWithoutASaltGetsOneWithItsFirstEmail(t *testing.T) {
+	app, fx := seeded(t)
+	job := newJob(t, app, fx, schema.StatusUploaded)
+	if _, err := app.DB().NewQuery("UPDATE jobs SET status_key_salt = '' WHERE id = {:id}").Bind(dbx.Params{"id": job.Id}).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := jobs.Do(app, validRequest(fx, job, jobs.ActionApprove, schema.StatusUploaded)); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := app.FindRecordById(schema.Jobs, job.Id)
+	if after.GetString("status_key_salt") == "" {
+		t.Fatal("the job still has no salt")
+	}
+	rows, err := app.FindAllRecords(schema.Emails, dbx.HashExp{"job": job.Id})
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("%d emails, %v", len(rows), err)
+	}
+	var data mail.Data
+	if err := rows[0].UnmarshalJSONField("data", &data); err != nil {
+		t.Fatal(err)
+	}
+	key := data.StatusURL[strings.LastIndex(data.StatusURL, ".")+1:]
+	if !jobs.CheckStatusKey(app, after, key) {
+		t.Errorf("the emailed link %q does not open the job", data.StatusURL)
+	}
+}
