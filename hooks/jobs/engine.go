@@ -374,7 +374,7 @@ func (s *step) commit(row *Transition) error {
 	return nil
 }
 
-// writeJob writes the job's row. The engine checked every value it set, so
+// writeJob queues the write of the job's row. The engine checked every value it set, so
 // PocketBase's field validation (a query per relation) is skipped. A move
 // never changes the job's files, and then the row is written with one UPDATE
 // instead of a record save: the save's file fields each re-read the whole job

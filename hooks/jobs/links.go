@@ -31,7 +31,12 @@ func StatusLink(tx core.App, job *core.Record, base string) (string, error) {
 			return "", err
 		}
 	}
-	secret, err := ServerSecret(tx)
+	return statusURLOf(tx, job, base)
+}
+
+// statusURLOf is the status URL of a job that has its salt.
+func statusURLOf(app core.App, job *core.Record, base string) (string, error) {
+	secret, err := ServerSecret(app)
 	if err != nil {
 		return "", err
 	}
@@ -45,12 +50,11 @@ func (s *step) enqueue(kind mail.Kind) error {
 	if s.job.GetString("status_key_salt") == "" {
 		s.job.Set("status_key_salt", NewSalt())
 	}
-	secret, err := ServerSecret(s.tx)
-	if err != nil {
+	data := s.data
+	var err error
+	if data.StatusURL, err = statusURLOf(s.tx, s.job, s.lab.PublicURL); err != nil {
 		return err
 	}
-	data := s.data
-	data.StatusURL = StatusURL(s.lab.PublicURL, s.job.Id, StatusKey(secret, s.job.Id, s.job.GetString("status_key_salt")))
 	row, existing, err := mail.NewRow(s.tx, s.lab, mail.Message{
 		Job:  s.job,
 		Kind: kind,
