@@ -272,3 +272,42 @@ func TestABatchRunsAgainWithoutAMoveThatFailedAfterSaving(t *testing.T) {
 		}
 	}
 }
+
+// A job that another desk changes between a move's plan and its write is
+// planned again, as often as it takes; one that keeps changing ends in a 409
+// busy, and the move writes nothing.
+func TestAMoveWhoseJobKeepsChangingGivesUp(t *testing.T) {
+	app, fx := seeded(t)
+	for _, changes := range []int{3, jobs.MaxPlans} {
+		job := newJob(t, app, fx, schema.StatusUploaded)
+		n := 0
+		restore := jobs.SetAfterPlan(func(a core.App, id string) {
+			if id != job.Id || n >= changes {
+				return
+			}
+			n++
+			// Another desk's note lands: the row changes, its status does not.
+			if _, err := a.DB().NewQuery("UPDATE jobs SET notes = {:n} WHERE id = {:id}").
+				Bind(dbx.Params{"n": fmt.Sprintf(`[{"text":"note %d"}]`, n), "id": id}).Execute(); err != nil {
+				t.Error(err)
+			}
+		})
+		_, err := jobs.Do(app, validRequest(fx, job, jobs.ActionApprove, schema.StatusUploaded))
+		restore()
+		after, _ := app.FindRecordById(schema.Jobs, job.Id)
+		approved := after.GetString("status") == string(schema.StatusPending)
+		events := count(t, app, schema.Events, job.Id)
+		if changes < jobs.MaxPlans {
+			if err != nil || !approved || events != 1 || n != changes {
+				t.Errorf("changed %d times: %v; approved %v, %d events", n, err, approved, events)
+			}
+			continue
+		}
+		if je, ok := jobs.AsError(err); !ok || je.Status != 409 || je.Code != "busy" {
+			t.Errorf("a job that kept changing: %v, want 409 busy", err)
+		}
+		if approved || events != 0 || count(t, app, schema.Emails, job.Id) != 0 {
+			t.Errorf("the move that gave up wrote: approved %v, %d events", approved, events)
+		}
+	}
+}

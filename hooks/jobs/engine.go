@@ -135,6 +135,7 @@ func Do(app core.App, req Request) (*core.Record, error) {
 		if err != nil {
 			return nil, err
 		}
+		afterPlan(app, req.JobID)
 		err = inTurn(app, false, func(tx core.App) (err error) {
 			defer func() {
 				if err != nil && s.wrote {
@@ -176,6 +177,10 @@ var errReplan = errors.New("printlab: the job changed since the move was planned
 // maxPlans bounds how often a move is planned again because other moves kept
 // changing its job first.
 const maxPlans = 8
+
+// afterPlan runs between a move's plan and its write; tests change the job
+// there, as another desk might.
+var afterPlan = func(app core.App, jobID string) {}
 
 // plan reads the job through app (the read pool, or the caller's transaction),
 // makes the checks and works out the move: the job's new values and the rows to
