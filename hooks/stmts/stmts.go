@@ -104,13 +104,6 @@ func InTx(tx core.App, text string) (*sql.Stmt, error) {
 	return sqlTx.Prepare(text)
 }
 
-// Record reads the first row of rows into a record of col, as PocketBase's own
-// queries do (sql.ErrNoRows when there is none). rows is closed.
-func Record(col *core.Collection, rows *sql.Rows) (*core.Record, error) {
-	rec, _, err := record(col, rows)
-	return rec, err
-}
-
 // Snapshot is a row as it was read, column by column, to tell later whether
 // it has changed since (Unchanged).
 type Snapshot []sql.NullString
@@ -138,6 +131,9 @@ func scan(rows *sql.Rows) ([]string, Snapshot, error) {
 	return names, vals, nil
 }
 
+// record reads the first row of rows into a record of col, as PocketBase's own
+// queries do (sql.ErrNoRows when there is none), and returns the row as read.
+// rows is closed.
 func record(col *core.Collection, rows *sql.Rows) (*core.Record, Snapshot, error) {
 	names, vals, err := scan(rows)
 	if err != nil {
@@ -180,7 +176,8 @@ func FindByID(app core.App, name, id string) (*core.Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Record(col, rows)
+	rec, _, err := record(col, rows)
+	return rec, err
 }
 
 func byID(table string) string { return `SELECT * FROM "` + table + `" WHERE id = ? LIMIT 1` }
