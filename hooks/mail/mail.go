@@ -311,19 +311,19 @@ func Render(app core.App, row *core.Record) error {
 	if err != nil {
 		return err
 	}
-	return renderRow(app, lab, job, row)
+	return renderRow(app, lab, job, row, names{})
 }
 
-func renderRow(app core.App, lab settings.Lab, job *core.Record, row *core.Record) error {
+func renderRow(app core.App, lab settings.Lab, job *core.Record, row *core.Record, known names) error {
 	var d Data
 	if err := row.UnmarshalJSONField("data", &d); err != nil {
 		return fmt.Errorf("mail: the data of email %s: %w", row.Id, err)
 	}
 	if d.PrinterName == "" {
-		d.PrinterName = relatedName(app, schema.Printers, job.GetString("printer"))
+		d.PrinterName = known.of(app, schema.Printers, job.GetString("printer"))
 	}
 	if d.MaterialName == "" {
-		d.MaterialName = relatedName(app, schema.Materials, job.GetString("material"))
+		d.MaterialName = known.of(app, schema.Materials, job.GetString("material"))
 	}
 	r, err := render(Kind(row.GetString("kind")), lab, job, d)
 	if err != nil {
@@ -335,15 +335,25 @@ func renderRow(app core.App, lab settings.Lab, job *core.Record, row *core.Recor
 	return nil
 }
 
-func relatedName(app core.App, col, id string) string {
+// names holds the printer and material names one worker pass has read (a
+// lab has a handful, and a pass renders hundreds of emails), keyed by
+// collection and id.
+type names map[[2]string]string
+
+// of is the name of record id of col, "" when there is none.
+func (n names) of(app core.App, col, id string) string {
 	if id == "" {
 		return ""
 	}
-	r, err := stmts.FindByID(app, col, id)
-	if err != nil {
-		return ""
+	if name, ok := n[[2]string{col, id}]; ok {
+		return name
 	}
-	return r.GetString("name")
+	name := ""
+	if r, err := stmts.FindByID(app, col, id); err == nil {
+		name = r.GetString("name")
+	}
+	n[[2]string{col, id}] = name
+	return name
 }
 
 // absoluteURL prefixes a path with the lab's public URL; absolute links and

@@ -436,6 +436,7 @@ func (w *Worker) renderDue(rows []*core.Record, outcomes chan<- outcome) []*core
 	for _, j := range found {
 		jobs[j.Id] = j
 	}
+	known := names{}
 	out := make([]*core.Record, 0, len(rows))
 	for _, r := range rows {
 		if r.GetString("html") != "" {
@@ -446,7 +447,7 @@ func (w *Worker) renderDue(rows []*core.Record, outcomes chan<- outcome) []*core
 		if rerr == nil {
 			if job := jobs[r.GetString("job")]; job == nil {
 				rerr = unrenderable{errors.New("mail: the job of this email no longer exists")}
-			} else if e := renderRow(w.app, lab, job, r); e != nil {
+			} else if e := renderRow(w.app, lab, job, r, known); e != nil {
 				rerr = unrenderable{e}
 			}
 		}

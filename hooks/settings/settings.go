@@ -4,6 +4,7 @@ package settings
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -42,13 +43,23 @@ type Lab struct {
 }
 
 // Location is the lab's time zone, UTC when the setting is not a known zone.
+//
+// time.LoadLocation reads the zone file from disk on every call, and every
+// email and schedule asks, so zones are kept once loaded (a lab has one).
 func (l Lab) Location() *time.Location {
+	if loc, ok := zones.Load(l.TimeZone); ok {
+		return loc.(*time.Location)
+	}
 	loc, err := time.LoadLocation(l.TimeZone)
 	if err != nil {
 		return time.UTC
 	}
+	zones.Store(l.TimeZone, loc)
 	return loc
 }
+
+// zones holds the time zones Location has loaded, by name.
+var zones sync.Map
 
 // MaxUploadBytes is the upload cap in bytes.
 func (l Lab) MaxUploadBytes() int64 { return int64(l.MaxUploadMB) << 20 }
