@@ -93,7 +93,8 @@ type step struct {
 // while it holds SQLite's single writer: inside the transaction the job is read
 // again and must be exactly the row the move was planned on, else the move is
 // planned again from the job as it now is (which usually ends in a 409 naming
-// who moved it). The writer is held for a few statements, not for the
+// who moved it); the last attempt is planned while holding the writer, so a
+// job that keeps changing cannot starve a move. The writer is held for a few statements, not for the
 // templates, tokens and record building of a move; under load that wait, not
 // the work, was most of a move's time (BENCHMARKS.md). Inside a caller's
 // transaction the move is planned and written in that transaction.
@@ -131,32 +132,47 @@ func Do(app core.App, req Request) (*core.Record, error) {
 		return s.job, nil
 	}
 	for attempt := 1; ; attempt++ {
-		s, snap, err := plan(app, pre, lab, false)
-		if err != nil {
-			return nil, err
-		}
-		afterPlan(app, req.JobID)
-		err = inTurn(app, false, func(tx core.App) (err error) {
-			defer func() {
-				if err != nil && s.wrote {
-					err = &savedThenFailed{err}
-				}
-			}()
-			same, err := stmts.Unchanged(tx, schema.Jobs, req.JobID, snap)
-			if err != nil {
+		var s *step
+		err := func() error {
+			if attempt == maxPlans {
+				// Other moves kept changing the job first: plan while holding
+				// the writer, where nothing can change it, so no move starves.
+				return inTurn(app, false, func(tx core.App) (err error) {
+					defer func() {
+						if err != nil && s != nil && s.wrote {
+							err = &savedThenFailed{err}
+						}
+					}()
+					if s, _, err = plan(tx, pre, lab, false); err != nil {
+						return err
+					}
+					return s.write(tx)
+				})
+			}
+			var snap stmts.Snapshot
+			var err error
+			if s, snap, err = plan(app, pre, lab, false); err != nil {
 				return err
 			}
-			if !same {
-				return errReplan
-			}
-			return s.write(tx)
-		})
+			afterPlan(app, req.JobID)
+			return inTurn(app, false, func(tx core.App) (err error) {
+				defer func() {
+					if err != nil && s.wrote {
+						err = &savedThenFailed{err}
+					}
+				}()
+				same, err := stmts.Unchanged(tx, schema.Jobs, req.JobID, snap)
+				if err != nil {
+					return err
+				}
+				if !same {
+					return errReplan
+				}
+				return s.write(tx)
+			})
+		}()
 		if errors.Is(err, errReplan) {
-			if attempt < maxPlans {
-				continue
-			}
-			return nil, &Error{Status: http.StatusConflict, Code: "busy",
-				Message: "This job is changing right now; reload it and try again."}
+			continue
 		}
 		if err != nil {
 			return nil, err
@@ -174,8 +190,8 @@ func Do(app core.App, req Request) (*core.Record, error) {
 // errReplan is a job that changed between a move's plan and its write.
 var errReplan = errors.New("printlab: the job changed since the move was planned")
 
-// maxPlans bounds how often a move is planned again because other moves kept
-// changing its job first.
+// maxPlans is the attempt at which a move whose job other moves kept changing
+// first is planned while holding the writer instead.
 const maxPlans = 8
 
 // afterPlan runs between a move's plan and its write; tests change the job

@@ -20,7 +20,10 @@ import (
 // restored backup keeps old links working.
 const secretFile = "printlab.secret"
 
-var secretCache sync.Map // data dir -> []byte
+var (
+	secretCache sync.Map   // data dir -> []byte
+	secretMu    sync.Mutex // one creation at a time in this process
+)
 
 // ServerSecret returns the data dir's signing key, creating it when missing.
 func ServerSecret(app core.App) ([]byte, error) {
@@ -28,31 +31,52 @@ func ServerSecret(app core.App) ([]byte, error) {
 	if v, ok := secretCache.Load(dir); ok {
 		return v.([]byte), nil
 	}
+	secretMu.Lock()
+	defer secretMu.Unlock()
+	if v, ok := secretCache.Load(dir); ok {
+		return v.([]byte), nil
+	}
 	path := filepath.Join(dir, secretFile)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		b = make([]byte, 32)
-		if _, err := rand.Read(b); err != nil {
-			return nil, err
-		}
-		// O_EXCL: when two first requests race, the loser reads the winner's key.
-		f, ferr := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if ferr == nil {
-			_, werr := f.Write(b)
-			cerr := f.Close()
-			if werr != nil || cerr != nil {
-				return nil, errors.Join(werr, cerr)
-			}
-		} else if b, err = os.ReadFile(path); err != nil {
-			return nil, err
-		}
-	} else if err != nil {
+		b, err = createSecret(path)
+	}
+	if err != nil {
 		return nil, err
 	}
 	if len(b) < 32 {
 		return nil, errors.New("the server secret file " + path + " is damaged (shorter than 32 bytes)")
 	}
 	secretCache.Store(dir, b)
+	return b, nil
+}
+
+// createSecret writes a new key to path, whole or not at all: the key is
+// written and synced under a temporary name and then linked in place, which
+// fails when another process got there first (then its key is read). A reader
+// never sees a file that is only partly written.
+func createSecret(path string) ([]byte, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), secretFile+".*.tmp")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp.Name())
+	_, werr := tmp.Write(b)
+	serr := tmp.Sync()
+	cerr := tmp.Close()
+	if err := errors.Join(werr, serr, cerr); err != nil {
+		return nil, err
+	}
+	if err := os.Link(tmp.Name(), path); err != nil {
+		if !errors.Is(err, os.ErrExist) {
+			return nil, err
+		}
+		return os.ReadFile(path)
+	}
 	return b, nil
 }
 
