@@ -55,6 +55,7 @@ const (
 	CodeBadChecksum       = "bad_checksum"
 	CodeNoEstimate        = "no_estimate"
 	CodeReadError         = "read_error"
+	CodeTooComplex        = "too_complex"
 )
 
 // ErrNoEstimate is returned by ReadSliced when a sliced file carries neither

@@ -6,6 +6,7 @@ import (
 	"compress/flate"
 	"encoding/binary"
 	"math"
+	"math/rand/v2"
 	"runtime"
 	"strings"
 	"testing"
@@ -246,5 +247,55 @@ func TestZip64EntryCount(t *testing.T) {
 	_, err := parseBytes(t, buf.Bytes(), "many.3mf")
 	if codeOf(err) != model3d.CodeTooManyEntries || time.Since(start) > 100*time.Millisecond {
 		t.Errorf("%v after %v", err, time.Since(start))
+	}
+}
+
+// crossingTriangles is a small file's worth of large triangles strewn at
+// random over a 200 mm box: every one covers much of the view.
+func crossingTriangles(n int) *model3d.Mesh {
+	r := rand.New(rand.NewPCG(1, 2))
+	m := &model3d.Mesh{Tris: make([]float32, 9*n)}
+	for i := range m.Tris {
+		m.Tris[i] = float32(r.Float64() * 200)
+	}
+	return m
+}
+
+// A thumbnail's work grows with the area its triangles cover: 50,000 large
+// crossing triangles (a 2.5 MB STL) kept a core busy for 11 s and a million
+// for minutes, holding up shutdown. Over the budget the view is drawn smaller
+// and scaled up; far over it, the preview is refused with its own code. Both
+// finish in about a second of CPU.
+func TestRenderWorkIsBounded(t *testing.T) {
+	for _, tc := range []struct {
+		n       int
+		refused bool
+	}{{50_000, false}, {1_000_000, true}} {
+		m := crossingTriangles(tc.n)
+		start := processCPU()
+		img, err := model3d.Render(m, 512)
+		spent := processCPU() - start
+		if tc.refused {
+			if codeOf(err) != model3d.CodeTooComplex || img != nil {
+				t.Errorf("%d crossing triangles: %v, want too_complex", tc.n, err)
+			}
+		} else {
+			if err != nil || img == nil || img.Bounds().Dx() != 512 {
+				t.Fatalf("%d crossing triangles: %v", tc.n, err)
+			}
+			covered := 0
+			for i := 3; i < len(img.Pix); i += 4 {
+				if img.Pix[i] > 0 {
+					covered++
+				}
+			}
+			if covered < 512*512/4 {
+				t.Errorf("%d crossing triangles: only %d pixels drawn", tc.n, covered)
+			}
+		}
+		if spent > 4*time.Second {
+			t.Errorf("%d crossing triangles: %v of CPU, want about a second", tc.n, spent)
+		}
+		t.Logf("%d crossing triangles: %v of CPU", tc.n, spent)
 	}
 }

@@ -91,15 +91,56 @@ type RenderOptions struct {
 func CanCull(s Stats) bool { return s.Closed && s.Oriented && !s.Inverted }
 
 // RenderWith is Render with options.
+//
+// The work of drawing grows with the screen area the triangles cover, not
+// with their number: a file of a million large, crossing triangles is small
+// but would keep every core busy for minutes. Before drawing, the area is
+// summed; over renderBudget samples the view is drawn smaller and scaled up
+// (a blurrier picture of the same view), and when even the smallest would be
+// over, it is refused with CodeTooComplex.
 func RenderWith(m *Mesh, size int, opt RenderOptions) (*image.NRGBA, error) {
 	if size < MinThumbSize || size > MaxThumbSize {
 		return nil, badThumbSize(size)
 	}
+	img, cost, err := renderAt(m, size, opt, renderBudget)
+	if err != nil || img != nil {
+		return img, err
+	}
+	// Large triangles cost in proportion to the image's area: draw at the
+	// size that fits the budget, with a margin for the per-triangle cost.
+	small := int(float64(size) * math.Sqrt(renderBudget/cost) * 0.9)
+	if small < minFallbackSize {
+		return nil, errTooComplex
+	}
+	img, _, err = renderAt(m, small, opt, renderBudget)
+	if err != nil {
+		return nil, err
+	}
+	if img == nil {
+		return nil, errTooComplex
+	}
+	return imaging.Resize(img, size, size, imaging.Linear), nil
+}
+
+// renderBudget is how many supersamples a render may test, summed over the
+// triangles' clipped bounding boxes: about a second of one core. A printable
+// model at the thumbnail's size needs a few million.
+const renderBudget = 400e6
+
+// minFallbackSize is the smallest view drawn and scaled up to the thumbnail.
+const minFallbackSize = 48
+
+var errTooComplex = &Error{Code: CodeTooComplex, Message: "The model is too complex to draw a preview of; " +
+	"the lab will look at it in the slicer."}
+
+// renderAt draws m at size unless its triangles would test more than budget
+// samples; then it returns no image and the count.
+func renderAt(m *Mesh, size int, opt RenderOptions, budget float64) (*image.NRGBA, float64, error) {
 	S := 2 * size
 	img := image.NewNRGBA(image.Rect(0, 0, size, size))
 	n := m.TriangleCount()
 	if n == 0 {
-		return img, nil
+		return img, 0, nil
 	}
 	t := m.Tris
 	workers := min(runtime.GOMAXPROCS(0), 8)
@@ -146,13 +187,20 @@ func RenderWith(m *Mesh, size int, opt RenderOptions) (*image.NRGBA, error) {
 	band := func(y float32) int { return min(max(int(y)/bandRows, 0), nBands-1) }
 	// Bin triangles by band with a counting sort: the first pass records
 	// each triangle's band range, the second scatters indices.
+	// Each triangle's clipped bounding box is what rasterTri will test:
+	// summed, it is the render's cost.
 	counts := make([][]uint32, workers)
+	costs := make([]float64, workers)
 	spans := make([][2]uint16, n)
+	clip := func(lo, hi float32) float64 {
+		return float64(min(max(int(hi), -1), S-1) - min(max(int(lo), 0), S) + 1)
+	}
 	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			c := make([]uint32, nBands)
+			cost := 0.0
 			for i := w * per; i < min((w+1)*per, n); i++ {
 				v := t[i*9 : i*9+9 : i*9+9]
 				y0, y1, y2 := cam.y(v[0], v[1], v[2]), cam.y(v[3], v[4], v[5]), cam.y(v[6], v[7], v[8])
@@ -161,11 +209,23 @@ func RenderWith(m *Mesh, size int, opt RenderOptions) (*image.NRGBA, error) {
 				for b := b0; b <= b1; b++ {
 					c[b]++
 				}
+				x0, x1, x2 := cam.x(v[0], v[1]), cam.x(v[3], v[4]), cam.x(v[6], v[7])
+				if h, wd := clip(min(y0, y1, y2), max(y0, y1, y2)), clip(min(x0, x1, x2), max(x0, x1, x2)); h > 0 && wd > 0 {
+					cost += h * wd
+				}
+				cost++
 			}
-			counts[w] = c
+			counts[w], costs[w] = c, cost
 		}()
 	}
 	wg.Wait()
+	cost := 0.0
+	for _, c := range costs {
+		cost += c
+	}
+	if cost > budget {
+		return nil, cost, nil
+	}
 	starts := make([]int, nBands+1)
 	cursor := make([][]int, workers)
 	off := 0
@@ -253,7 +313,7 @@ func RenderWith(m *Mesh, size int, opt RenderOptions) (*image.NRGBA, error) {
 			o[3] = uint8(cov * 255 / 4)
 		}
 	}
-	return img, nil
+	return img, cost, nil
 }
 
 // camera projects model coordinates to supersampled screen x, y and a
@@ -265,6 +325,8 @@ type camera struct {
 }
 
 func (c *camera) y(x, y, z float32) float32 { return x*c.ux + y*c.uy + z*c.uz + c.u0 }
+
+func (c *camera) x(x, y float32) float32 { return x*c.rx + y*c.ry + c.r0 }
 
 func (c *camera) proj(x, y, z float32) (sx, sy, sz float32) {
 	return x*c.rx + y*c.ry + c.r0, x*c.ux + y*c.uy + z*c.uz + c.u0, x*c.cx + y*c.cy + z*c.cz
