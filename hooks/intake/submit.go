@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/ozzo-validation/v4/is"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/filesystem"
 
@@ -376,7 +377,11 @@ func validEmail(s string) bool {
 		return false
 	}
 	at := strings.LastIndexByte(s, '@')
-	return at > 0 && strings.Contains(s[at+1:], ".") && !strings.HasSuffix(s, ".")
+	// The job's email field checks with PocketBase's rule (which refuses
+	// a@[1.2.3.4] or a@-b.c that net/mail takes); an address it refuses here
+	// would fail the save as a 500. 64 bytes is SMTP's limit for the local part.
+	return at > 0 && at <= 64 && strings.Contains(s[at+1:], ".") && !strings.HasSuffix(s, ".") &&
+		is.EmailFormat.Validate(s) == nil
 }
 
 func money(cents int) string { return fmt.Sprintf("$%d.%02d", cents/100, cents%100) }

@@ -46,6 +46,11 @@ func NewSeeded(tb testing.TB) (*tests.TestApp, *Fixtures) {
 	return app, LoadFixtures(tb, app)
 }
 
+// tmpDir is the system's temp dir as the test binary started: a test that
+// points TMPDIR elsewhere (to watch its uploads' temporary files) must not
+// put the shared template in a dir that goes when that test ends.
+var tmpDir = os.TempDir()
+
 func buildTemplate(tb testing.TB) (string, error) {
 	app, err := tests.NewTestApp(tb.TempDir())
 	if err != nil {
@@ -57,7 +62,7 @@ func buildTemplate(tb testing.TB) (string, error) {
 	if err := app.ResetBootstrapState(); err != nil { // closes the databases
 		return "", err
 	}
-	dst, err := os.MkdirTemp("", "printlab-template-")
+	dst, err := os.MkdirTemp(tmpDir, "printlab-template-")
 	if err != nil {
 		return "", err
 	}
