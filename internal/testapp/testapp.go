@@ -24,6 +24,13 @@ func New(tb testing.TB) *tests.TestApp {
 	return app
 }
 
+// The fixtures' sign-ins.
+const (
+	SuperuserEmail      = "admin@example.com"
+	SuperuserPassword   = "admin-password-123"
+	WorkstationPassword = "test-password-123" // every workstation's
+)
+
 // Fixtures are the records Seed creates.
 type Fixtures struct {
 	Workstation      *core.Record // "Front Desk", may override
@@ -47,8 +54,8 @@ func Seed(tb testing.TB, app core.App) *Fixtures {
 	su, err := app.FindCollectionByNameOrId(core.CollectionNameSuperusers)
 	must(tb, err)
 	fx.Superuser = core.NewRecord(su)
-	fx.Superuser.SetEmail("admin@example.com")
-	fx.Superuser.SetPassword("admin-password-123")
+	fx.Superuser.SetEmail(SuperuserEmail)
+	fx.Superuser.SetPassword(SuperuserPassword)
 	must(tb, app.Save(fx.Superuser))
 
 	fx.Staff = StaffMember(tb, app, "Sam Lee", true)
@@ -78,7 +85,7 @@ func Workstation(tb testing.TB, app core.App, username, name string, canOverride
 	r.Set("username", username)
 	r.Set("name", name)
 	r.Set("can_override", canOverride)
-	r.SetPassword("test-password-123")
+	r.SetPassword(WorkstationPassword)
 	must(tb, app.Save(r))
 	return r
 }
