@@ -4,9 +4,14 @@
 package desk
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"reflect"
+	"strings"
 
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
@@ -44,12 +49,67 @@ type actionBody struct {
 	jobs.Input
 }
 
+// maxActionBody bounds an action's JSON; the longest field, a note, is 2,000
+// characters.
+const maxActionBody = 64 << 10
+
+// decodeAction reads an action's JSON into body. What is wrong is said in the
+// API's terms (the field and the type it takes), not Go's: an empty body is
+// an action without fields.
+func decodeAction(r io.Reader, body *actionBody) error {
+	b, err := io.ReadAll(io.LimitReader(r, maxActionBody+1))
+	if err != nil {
+		return &jobs.Error{Status: http.StatusBadRequest, Code: "invalid", Message: "The request body could not be read; send it again."}
+	}
+	if len(b) > maxActionBody {
+		return &jobs.Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large",
+			Message: "The request body is over 64 KB; an action's fields are far shorter (a note is at most 2,000 characters)."}
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil
+	}
+	err = json.Unmarshal(b, body)
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		field := typeErr.Field[strings.LastIndexByte(typeErr.Field, '.')+1:] // "Input.grams": the embedded struct's name first
+		msg := "must be " + jsonKind(typeErr.Type)
+		return &jobs.Error{Status: http.StatusBadRequest, Code: "invalid", Message: field + " " + msg + ".",
+			Fields: map[string]string{field: msg}}
+	case errors.As(err, &syntaxErr):
+		return &jobs.Error{Status: http.StatusBadRequest, Code: "invalid",
+			Message: fmt.Sprintf("The request body is not valid JSON (near byte %d); send the fields as one JSON object.", syntaxErr.Offset)}
+	default:
+		return &jobs.Error{Status: http.StatusBadRequest, Code: "invalid",
+			Message: "The request body is not valid JSON; send the fields as one JSON object."}
+	}
+}
+
+// jsonKind names the JSON a Go type takes.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "text"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int64, reflect.Float64, reflect.Float32, reflect.Int32:
+		return "a number"
+	case reflect.Slice:
+		return "a list of " + strings.TrimPrefix(jsonKind(t.Elem()), "a ")
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	default:
+		return "a JSON object"
+	}
+}
+
 func action(e *core.RequestEvent) error {
 	var body actionBody
-	dec := json.NewDecoder(io.LimitReader(e.Request.Body, 64<<10))
-	if err := dec.Decode(&body); err != nil && err != io.EOF {
-		return jobs.Respond(e, &jobs.Error{Status: http.StatusBadRequest, Code: "invalid",
-			Message: "The request body is not valid JSON: " + err.Error()})
+	if err := decodeAction(e.Request.Body, &body); err != nil {
+		return jobs.Respond(e, err)
 	}
 	req := jobs.Request{
 		JobID:    e.Request.PathValue("id"),

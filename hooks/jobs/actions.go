@@ -3,6 +3,7 @@ package jobs
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -137,11 +138,14 @@ func applyReject(s *step) error {
 	var reasons []string
 	for _, r := range s.in.Reasons {
 		r = strings.TrimSpace(r)
-		if r == "" || containsString(reasons, r) {
-			continue
+		if r == "" || slices.ContainsFunc(reasons, func(x string) bool { return strings.EqualFold(x, r) }) {
+			continue // the same reason twice, in any case, is listed once
 		}
 		if utf8.RuneCountInString(r) > 200 {
 			return fieldError("reasons", "must each be at most 200 characters")
+		}
+		if strings.ContainsRune(r, 0) {
+			return fieldError("reasons", "contains a NUL character")
 		}
 		reasons = append(reasons, r)
 	}
@@ -463,13 +467,4 @@ func text(field, v string, max int, required bool) (string, error) {
 		return "", fieldError(field, "contains a NUL character")
 	}
 	return v, nil
-}
-
-func containsString(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

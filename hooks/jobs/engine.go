@@ -216,6 +216,9 @@ func plan(app core.App, pre *step, lab settings.Lab, nested bool) (*step, stmts.
 		if req.Expected == "" {
 			return nil, nil, fieldError("expected_status", "is required: send the status the job had on your screen")
 		}
+		if !req.Expected.Valid() {
+			return nil, nil, fieldError("expected_status", fmt.Sprintf("%q is not a status; send the status the job had on your screen", string(req.Expected)))
+		}
 		if req.Expected != s.from {
 			return nil, nil, s.conflictMessage()
 		}
