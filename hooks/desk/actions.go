@@ -49,7 +49,7 @@ type actionBody struct {
 	jobs.Input
 }
 
-// maxActionBody bounds an action's JSON; the longest field, a note, is 2,000
+// maxActionBody bounds an action's JSON; the longest field, a note, is 5,000
 // characters.
 const maxActionBody = 64 << 10
 
@@ -63,7 +63,7 @@ func decodeAction(r io.Reader, body *actionBody) error {
 	}
 	if len(b) > maxActionBody {
 		return &jobs.Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large",
-			Message: "The request body is over 64 KB; an action's fields are far shorter (a note is at most 2,000 characters)."}
+			Message: "The request body is over 64 KB; an action's fields are far shorter (a note is at most 5,000 characters)."}
 	}
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil
