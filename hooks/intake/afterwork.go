@@ -208,9 +208,22 @@ func sidecar(app core.App, jobID string, job *core.Record) ([]byte, error) {
 	return json.MarshalIndent(map[string]any{
 		"format":  "printlab-job/1",
 		"written": time.Now().UTC(),
-		"job":     job.PublicExport(),
+		"job":     publicFields(job),
 		"events":  events,
 	}, "", "  ")
+}
+
+// publicFields is the job's export without its hidden fields (the link
+// secrets), whoever's view of the record it is: a superuser's save carries a
+// record that shows them every field.
+func publicFields(job *core.Record) map[string]any {
+	out := job.PublicExport()
+	for _, f := range job.Collection().Fields {
+		if f.GetHidden() {
+			delete(out, f.GetName())
+		}
+	}
+	return out
 }
 
 // sidecarEvent is one event as job.json holds it: the fields of PocketBase's

@@ -3,6 +3,7 @@ package intake_test
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -183,6 +184,41 @@ func TestSidecarFollowsEventsWithoutSecrets(t *testing.T) {
 	for _, secret := range []string{"SECRET-HASH", "token_hash", "status_key_salt", "confirm_token_hash"} {
 		if strings.Contains(s, secret) {
 			t.Errorf("sidecar carries %s", secret)
+		}
+	}
+}
+
+// A superuser's status edit in the admin UI is saved from a record that shows
+// the superuser every hidden field; job.json must still leave the link
+// secrets out.
+func TestSidecarAfterAnAdminEditHasNoSecrets(t *testing.T) {
+	app, id, _, _ := studentApp(t)
+	defer app.Cleanup()
+	su, err := app.FindAuthRecordByEmail(core.CollectionNameSuperusers, testapp.SuperuserEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest(http.MethodPatch, "/api/collections/jobs/records/"+id, strings.NewReader(`{"status":"rejected"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", testapp.Token(t, su))
+	if res := serve(t, app, req); res.Code != http.StatusOK {
+		t.Fatalf("admin edit: %d %s", res.Code, res.Body)
+	}
+	job, _ := app.FindRecordById(schema.Jobs, id)
+	path := filepath.Join(app.DataDir(), "storage", job.BaseFilesPath(), intake.SidecarName)
+	var s string
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		b, _ := os.ReadFile(path)
+		if s = string(b); strings.Contains(s, `"status": "rejected"`) {
+			break
+		}
+	}
+	if !strings.Contains(s, `"status": "rejected"`) {
+		t.Fatalf("job.json does not follow the edit:\n%s", s)
+	}
+	for _, secret := range []string{"status_key_salt", "confirm_token_hash", job.GetString("status_key_salt")} {
+		if strings.Contains(s, secret) {
+			t.Errorf("job.json carries %s after an admin edit", secret)
 		}
 	}
 }
