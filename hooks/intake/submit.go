@@ -100,7 +100,11 @@ func (s *submitter) submit(e *core.RequestEvent) error {
 		fieldErrs["model"] = "The file name contains a folder path or invisible characters: rename the file to a plain name (letters, digits, dashes) and choose it again."
 	default:
 		if _, ok := model3d.FormatOf(original); !ok {
-			fieldErrs["model"] = fmt.Sprintf("%q is not a file type we can print from: please upload an .stl, .obj or .3mf file.", filepath.Ext(original))
+			if ext := filepath.Ext(original); ext == "" {
+				fieldErrs["model"] = "This file has no type at the end of its name (like .stl): please upload an .stl, .obj or .3mf file."
+			} else {
+				fieldErrs["model"] = fmt.Sprintf("%q is not a file type we can print from: please upload an .stl, .obj or .3mf file.", ext)
+			}
 			break
 		}
 		lim := model3d.DefaultLimits()

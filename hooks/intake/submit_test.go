@@ -261,7 +261,10 @@ func TestSubmitValidation(t *testing.T) {
 			}, assertNothingStored)
 		s.Test(t)
 	}
-	s := submitScenario("no model file", 400, []string{`"model":{"code":"invalid","message":"Choose your model file`},
+	s := submitScenario("a file name without a type", 400, []string{`"model":{"code":"invalid","message":"This file has no type at the end of its name`},
+		func(fx *testapp.Fixtures) (map[string]string, string, []byte) { return validFields(fx), "cube", stl(t) }, assertNothingStored)
+	s.Test(t)
+	s = submitScenario("no model file", 400, []string{`"model":{"code":"invalid","message":"Choose your model file`},
 		func(fx *testapp.Fixtures) (map[string]string, string, []byte) { return validFields(fx), "", nil }, assertNothingStored)
 	s.Test(t)
 	s = submitScenario("N/A course is fine in any case", 201, []string{`"short_id"`},

@@ -64,17 +64,30 @@ func LookupConfirm(app core.App, token string, now time.Time) (*core.Record, *Er
 		if confirmed := job.GetDateTime("confirmed_at").Time(); !confirmed.IsZero() {
 			return job, linkError(http.StatusConflict, "used", fmt.Sprintf(
 				"This link was already used: you confirmed this quote on %s. Nothing more to do; we'll email you when your print is ready.",
-				confirmed.In(loc).Format("Monday, January 2 at 3:04 pm")))
+				when(confirmed, loc, now)))
 		}
 		return job, linkError(http.StatusConflict, "wrong_status", fmt.Sprintf(
 			"This request is %s, so there is no quote to confirm.", status.Label()))
 	}
-	if expires := job.GetDateTime("confirm_expires").Time(); !now.Before(expires) {
+	if expires := job.GetDateTime("confirm_expires").Time(); expires.IsZero() {
+		// An admin cleared the date: the link has no time left.
+		return job, linkError(http.StatusGone, "expired",
+			"This link has expired. Ask for a new link below and we'll email it to you.")
+	} else if !now.Before(expires) {
 		return job, linkError(http.StatusGone, "expired", fmt.Sprintf(
-			"This link expired on %s. Ask for a new link below and we'll email it to you.",
-			expires.In(loc).Format("Monday, January 2 at 3:04 pm")))
+			"This link expired on %s. Ask for a new link below and we'll email it to you.", when(expires, loc, now)))
 	}
 	return job, nil
+}
+
+// when is a moment as students read it, in the lab's time zone, with the year
+// when it is not this year's.
+func when(t time.Time, loc *time.Location, now time.Time) string {
+	t = t.In(loc)
+	if t.Year() != now.In(loc).Year() {
+		return t.Format("Monday, January 2, 2006 at 3:04 pm")
+	}
+	return t.Format("Monday, January 2 at 3:04 pm")
 }
 
 // ConfirmByToken confirms the quote behind a student's link: once, before it
@@ -113,6 +126,10 @@ func CancelByStudent(app core.App, jobID, key, reason string, now time.Time) (*c
 		job, ferr := FindForStudent(tx, jobID, key)
 		if ferr != nil {
 			return ferr
+		}
+		if schema.Status(job.GetString("status")) == schema.StatusCancelled {
+			return linkError(http.StatusConflict, "not_cancelable",
+				"Your request is already cancelled; there is nothing more to do.")
 		}
 		if find(ActionCancel, schema.Status(job.GetString("status"))) == nil {
 			return linkError(http.StatusConflict, "not_cancelable", fmt.Sprintf(

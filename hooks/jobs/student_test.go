@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pocketbase/dbx"
+
 	"printlab/hooks/jobs"
 	"printlab/schema"
 )
@@ -30,6 +32,19 @@ func TestConfirmationLinks(t *testing.T) {
 	// Expired: one second past the 72 hours.
 	_, err := jobs.ConfirmByToken(app, token, approvedAt.Add(72*time.Hour+time.Second))
 	expect("expired", err, http.StatusGone, "expired", "expired on")
+	// A year later the date says which year; a date an admin cleared says
+	// the link has expired, not "December 31" of year one.
+	_, err = jobs.ConfirmByToken(app, token, approvedAt.AddDate(1, 0, 0))
+	expect("expired last year", err, http.StatusGone, "expired", ", 2026 at")
+	if _, err := app.DB().NewQuery("UPDATE jobs SET confirm_expires = '' WHERE id = {:id}").Bind(dbx.Params{"id": job.Id}).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = jobs.ConfirmByToken(app, token, approvedAt)
+	expect("expiry cleared", err, http.StatusGone, "expired", "This link has expired.")
+	if _, err := app.DB().NewQuery("UPDATE jobs SET confirm_expires = {:at} WHERE id = {:id}").
+		Bind(dbx.Params{"id": job.Id, "at": approvedAt.Add(72 * time.Hour).Format("2006-01-02 15:04:05.000Z")}).Execute(); err != nil {
+		t.Fatal(err)
+	}
 
 	// Tampered: one character changed.
 	bad := []byte(token)
@@ -116,6 +131,11 @@ func TestStudentCancel(t *testing.T) {
 	}
 	if k := emailKinds(t, app, job.Id); len(k) != 1 || k[0] != "cancelled" {
 		t.Errorf("emails %v", k)
+	}
+	// Cancelling again (a second tab, a double click) says it is done already.
+	_, err = jobs.CancelByStudent(app, job.Id, key, "", t0)
+	if je, ok := jobs.AsError(err); !ok || je.Status != 409 || !strings.Contains(je.Message, "already cancelled") || strings.Contains(je.Message, "contact the lab") {
+		t.Errorf("cancelling twice: %v", err)
 	}
 
 	printing := newJob(t, app, fx, schema.StatusPrinting)
