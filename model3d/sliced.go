@@ -43,7 +43,7 @@ const (
 // (.bgcode), or a sliced 3MF (Bambu/Orca slice_info.config, or embedded
 // G-code). It returns ErrNoEstimate when the file holds no estimate.
 func ReadSliced(r io.ReaderAt, size int64, name string) (SliceEstimate, error) {
-	var head [16]byte
+	var head [84]byte
 	n, err := r.ReadAt(head[:], 0)
 	if err != nil && err != io.EOF {
 		return SliceEstimate{}, readErr(err)
@@ -63,8 +63,25 @@ func ReadSliced(r io.ReaderAt, size int64, name string) (SliceEstimate, error) {
 	case ext == ".3mf":
 		return readSliced3MF(r, size)
 	default:
+		// .form and .idea are kept without an estimate; their content is
+		// at least not a program, an archive of another kind or a model.
+		if what := sniffForeign(head[:n], Format3MF); what != "" {
+			return SliceEstimate{}, newErr(CodeWrongType, "This file is not a %s file: its content is %s. Please upload the file your slicer exported.", ext, what)
+		}
+		if looksLikeSTL(head[:n], size) {
+			return SliceEstimate{}, newErr(CodeWrongType, "This file is not a %s file: it is an STL model, not yet sliced. Please upload the file your slicer exported.", ext)
+		}
 		return SliceEstimate{}, newErr(CodeUnsupportedFormat, "We can only read estimates from .gcode, .bgcode and sliced .3mf files, not %q.", ext)
 	}
+}
+
+// looksLikeSTL reports an STL model: ASCII ("solid " and a facet soon after)
+// or binary (its triangle count matches its size exactly).
+func looksLikeSTL(h []byte, size int64) bool {
+	if bytes.HasPrefix(h, []byte("solid ")) && bytes.Contains(h, []byte("facet")) {
+		return true
+	}
+	return len(h) >= 84 && size == 84+50*int64(binary.LittleEndian.Uint32(h[80:84])) && size > 84
 }
 
 // sliceInfo collects facts from comments and metadata; finish turns them

@@ -28,6 +28,12 @@ import (
 // SlicedExts are the sliced-file types staff may attach as a job's print file
 // (SPEC §4). Only G-code and sliced 3MF carry an estimate PrintLab can read; the
 // others are stored as they are.
+// refusedCodes are the reader's findings that mean the file is not what its
+// name says, or is hostile (a zip bomb served to a slicer later): the upload
+// is refused. Other findings only mean no estimate could be read.
+var refusedCodes = []string{model3d.CodeWrongType, model3d.CodeNotAZip, model3d.CodeZipBomb,
+	model3d.CodeTooManyEntries, model3d.CodeUnsafeName, model3d.CodeEmpty}
+
 var SlicedExts = []string{".3mf", ".gcode", ".gco", ".g", ".bgcode", ".form", ".idea"}
 
 // printFileBodyLimit bounds the whole multipart request before the handler sees
@@ -101,7 +107,7 @@ func printFile(e *core.RequestEvent) error {
 		est.Message = "The file carries no estimate PrintLab can read; enter grams and hours from the slicer."
 	default:
 		var me *model3d.Error
-		if errors.As(rerr, &me) && me.Code == model3d.CodeWrongType {
+		if errors.As(rerr, &me) && slices.Contains(refusedCodes, me.Code) {
 			return jobs.Respond(e, fileError(me.Message))
 		}
 		// A .form or .idea file, or a slicer's format we do not read: keep the file,

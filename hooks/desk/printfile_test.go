@@ -1,7 +1,9 @@
 package desk_test
 
 import (
+	"archive/zip"
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"mime/multipart"
 	"net/http"
@@ -44,6 +46,27 @@ func multipartBody(tb testing.TB, staff, expected, fileName, content string) (*b
 	return &b, w.FormDataContentType()
 }
 
+// zipOfZeros is a zip whose one entry is n zero bytes: compressed a
+// thousandfold, as no real package is.
+func zipOfZeros(tb testing.TB, n int) string {
+	var b bytes.Buffer
+	z := zip.NewWriter(&b)
+	w, err := z.Create("Metadata/slice_info.config")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	w.Write(make([]byte, n))
+	z.Close()
+	return b.String()
+}
+
+// binarySTL is a binary STL of n (empty) triangles.
+func binarySTL(n int) string {
+	b := make([]byte, 84+50*n)
+	binary.LittleEndian.PutUint32(b[80:], uint32(n))
+	return string(b)
+}
+
 func TestPrintFileRoute(t *testing.T) {
 	type sc struct {
 		name, staff, expected, file, content string
@@ -79,6 +102,16 @@ func TestPrintFileRoute(t *testing.T) {
 			status: 400, contains: []string{`"file":{`, "is not a sliced file"}},
 		{name: "executable named gcode refused", who: "front", staff: "STAFF", expected: "uploaded", file: "x.gcode", content: "\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00>\x00",
 			status: 400, contains: []string{`"file":{`, "not G-code"}},
+		{name: "3mf that is no zip refused", who: "front", staff: "STAFF", expected: "uploaded", file: "plate.3mf", content: "just some text, not a package",
+			status: 400, contains: []string{`"file":{`}},
+		{name: "3mf zip bomb refused", who: "front", staff: "STAFF", expected: "uploaded", file: "plate.3mf", content: zipOfZeros(t, 16<<20),
+			status: 400, contains: []string{`"file":{`, "zip bomb"}},
+		{name: "model renamed .form refused", who: "front", staff: "STAFF", expected: "uploaded", file: "part.form", content: "solid cube\n facet normal 0 0 1\n",
+			status: 400, contains: []string{`"file":{`, "STL model, not yet sliced"}},
+		{name: "binary model renamed .idea refused", who: "front", staff: "STAFF", expected: "uploaded", file: "part.idea", content: binarySTL(2),
+			status: 400, contains: []string{`"file":{`, "STL model, not yet sliced"}},
+		{name: "program renamed .form refused", who: "front", staff: "STAFF", expected: "uploaded", file: "part.form", content: "\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00",
+			status: 400, contains: []string{`"file":{`, "Linux program"}},
 		{name: "staff required", who: "front", expected: "uploaded", file: "a.gcode", content: prusaGcode,
 			status: 400, contains: []string{`"staff":{`, "choose who is performing this action"}},
 		{name: "inactive staff refused", who: "front", staff: "INACTIVE", expected: "uploaded", file: "a.gcode", content: prusaGcode,
