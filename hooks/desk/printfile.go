@@ -21,6 +21,7 @@ import (
 
 	"printlab/hooks/jobs"
 	"printlab/hooks/settings"
+	"printlab/internal/formread"
 	"printlab/model3d"
 	"printlab/schema"
 )
@@ -194,13 +195,16 @@ func readPrintUpload(r *http.Request, limit int64) (*upload, error) {
 	if ct != "multipart/form-data" {
 		return up, fileError("Send the sliced file as multipart/form-data with a field named file.")
 	}
-	mr, err := r.MultipartReader()
+	mr, whole, err := formread.Open(r)
 	if err != nil {
-		return up, fileError("The upload could not be read: " + err.Error())
+		return up, fileError("The upload could not be read: its Content-Type names no boundary. Send the sliced file as multipart/form-data with a field named file.")
 	}
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
+			if !whole() {
+				return up, fileError("The upload was cut off before its end (interrupted). Try again.")
+			}
 			break
 		}
 		if err != nil {

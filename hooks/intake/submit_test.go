@@ -503,3 +503,38 @@ func TestSubmitLiftsTheDefaultBodyLimit(t *testing.T) {
 	}
 	assertNothingStored(t, app, tmp)
 }
+
+// A form whose body ends after a part's delimiter but without the closing
+// "--" was cut off on its way (Go's reader ends it like a whole form): it is
+// refused and nothing is stored. Without a boundary the answer says so in
+// words, not Go's.
+func TestACutOffFormIsRefused(t *testing.T) {
+	s := submitScenario("cut off after a delimiter", 400, []string{"cut off before its end"},
+		func(fx *testapp.Fixtures) (map[string]string, string, []byte) {
+			return validFields(fx), "cube.stl", cubeSTL(t, 20)
+		}, assertNothingStored)
+	factory := s.TestAppFactory
+	s.TestAppFactory = func(tb testing.TB) *tests.TestApp {
+		app := factory(tb)
+		b := s.Body.(*bytes.Buffer).Bytes()
+		cut := bytes.TrimSuffix(b, []byte("--\r\n"))
+		if len(cut) == len(b) {
+			tb.Fatal("the form does not end with its closing delimiter")
+		}
+		s.Body = bytes.NewReader(append(cut, "\r\n"...))
+		return app
+	}
+	s.Test(t)
+
+	s = submitScenario("no boundary", 400, []string{"names no boundary"},
+		func(fx *testapp.Fixtures) (map[string]string, string, []byte) {
+			return validFields(fx), "cube.stl", cubeSTL(t, 20)
+		}, assertNothingStored)
+	factory2 := s.TestAppFactory
+	s.TestAppFactory = func(tb testing.TB) *tests.TestApp {
+		app := factory2(tb)
+		s.Headers["Content-Type"] = "multipart/form-data"
+		return app
+	}
+	s.Test(t)
+}

@@ -20,6 +20,7 @@ import (
 
 	"printlab/hooks/jobs"
 	"printlab/hooks/settings"
+	"printlab/internal/formread"
 )
 
 // formOverhead is what the submit body may carry beyond the model itself: the
@@ -95,13 +96,16 @@ func readUpload(r *http.Request, maxBytes int64) (*upload, error) {
 	if err != nil || ct != "multipart/form-data" {
 		return u, badRequest("Send the form as multipart/form-data (the submit page does this for you).")
 	}
-	mr, err := r.MultipartReader()
+	mr, whole, err := formread.Open(r)
 	if err != nil {
-		return u, badRequest("The form could not be read: " + err.Error())
+		return u, badRequest("The form could not be read: its Content-Type names no boundary. Send it as multipart/form-data (the submit page does this for you).")
 	}
 	for parts := 0; ; parts++ {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
+			if !whole() {
+				return u, badRequest("The form was cut off before its end (the upload was interrupted). Please send it again.")
+			}
 			return u, nil
 		}
 		if err != nil {
