@@ -3,8 +3,10 @@ package desk
 import (
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -84,16 +86,31 @@ type listFilter struct {
 func parseFilter(q url.Values, now time.Time) (*listFilter, error) {
 	f := &listFilter{}
 	terms := strings.Fields(q.Get("q"))
-	if len(terms) > 5 {
-		terms = terms[:5]
+	if len(terms) > maxTerms {
+		return nil, invalid("q", fmt.Sprintf("search with at most %d words", maxTerms))
 	}
 	for _, t := range terms {
 		if len(t) > 100 {
 			return nil, invalid("q", "search terms are at most 100 characters long")
 		}
-		like := "%" + likeEscaper.Replace(t) + "%"
-		f.where = append(f.where, searchClause)
-		f.args = append(f.args, like, like, like, like, like)
+		// SQLite's LIKE ignores case for ASCII letters only: a term with
+		// other letters ("josé") is also tried in upper case ("JOSÉ"), and
+		// the other way round, so "any case" holds for names like José.
+		variants := []string{t}
+		if strings.IndexFunc(t, func(r rune) bool { return r >= utf8.RuneSelf }) >= 0 {
+			for _, v := range []string{strings.ToLower(t), strings.ToUpper(t)} {
+				if !slices.Contains(variants, v) {
+					variants = append(variants, v)
+				}
+			}
+		}
+		clauses := make([]string, len(variants))
+		for i, v := range variants {
+			like := "%" + likeEscaper.Replace(v) + "%"
+			clauses[i] = searchClause
+			f.args = append(f.args, like, like, like, like, like)
+		}
+		f.where = append(f.where, "("+strings.Join(clauses, " OR ")+")")
 	}
 	for _, name := range []string{"printer", "method", "discipline"} {
 		if v := q.Get(name); v != "" {
@@ -116,6 +133,9 @@ func parseFilter(q url.Values, now time.Time) (*listFilter, error) {
 	}
 	return f, nil
 }
+
+// maxTerms is how many words a search may have.
+const maxTerms = 5
 
 // dateLayout is how PocketBase stores dates, which compare as text.
 const dateLayout = "2006-01-02 15:04:05.000Z"

@@ -55,6 +55,9 @@ func listApp(t *testing.T) (*tests.TestApp, *testapp.Fixtures, []string) {
 			extra["notes"] = []map[string]any{{"text": "Use the brim", "staff": "Sam Lee"}}
 			extra["claim_workstation"] = fx.Workstation.Id
 			extra["claim_until"] = time.Now().Add(time.Minute)
+		case 7:
+			first, last = "José", "Núñez"
+			extra["email"] = "jose.nunez@student.example.edu"
 		}
 		ready = append(ready, add(i, schema.StatusReadyToPrint, first, last, extra).Id)
 	}
@@ -180,6 +183,10 @@ func TestDeskListFilters(t *testing.T) {
 		{"q=" + url.QueryEscape("O'Brien"), 1},     // quotes are text
 		{"q=" + url.QueryEscape("' OR 1=1 --"), 0}, // and never SQL
 		{"q=LST0007", 1},                           // short id
+		{"q=" + url.QueryEscape("JOSÉ"), 1},        // any case beyond ASCII too
+		{"q=" + url.QueryEscape("josé"), 1},
+		{"q=" + url.QueryEscape("núñez JOSÉ"), 1},
+		{"q=" + url.QueryEscape("jose"), 1}, // the email
 		{"printer=" + fx.Printer.Id, 130},
 		{"printer=nosuchprinter", 0},
 		{"method=resin", 0},
@@ -238,6 +245,7 @@ func TestDeskListRefusals(t *testing.T) {
 		{fx.Workstation, "status=uploaded&perPage=x", 400, `"perPage":{`},
 		{fx.Workstation, "status=uploaded&page=0", 400, `"page":{`},
 		{fx.Workstation, "status=uploaded&q=" + strings.Repeat("a", 101), 400, `"q":{`},
+		{fx.Workstation, "status=uploaded&q=jane+doe+art101+uni+edu+zzzzzz", 400, "at most 5 words"},
 		{nil, "", 401, ""}, // counts below
 	} {
 		rec := get(t, app, c.who, "/api/printlab/desk/jobs?"+c.query)
