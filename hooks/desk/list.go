@@ -71,7 +71,7 @@ var flags = map[string]string{
 	"uncollected": "uncollected = TRUE",
 	"failed":      "failure_count > 0",
 	"notes":       `notes LIKE '%"text"%'`,
-	"claimed":     "claim_until > ?",
+	"claimed":     "claim_until > ? AND claim_workstation != ''", // a deleted workstation's claim holds nothing
 }
 
 // listFilter is the WHERE clause of the dashboard's filters, without the status,

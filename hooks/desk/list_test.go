@@ -200,6 +200,15 @@ func TestDeskListFilters(t *testing.T) {
 			t.Errorf("%s: %d cards, want %d", c.query, got, c.want)
 		}
 	}
+	// A deleted workstation's claim (its relation emptied, the time left)
+	// holds nothing and is not listed as claimed.
+	if _, err := app.DB().NewQuery("UPDATE jobs SET claim_workstation = '', claim_until = {:at} WHERE id = {:id}").
+		Bind(map[string]any{"at": time.Now().Add(time.Minute).UTC().Format("2006-01-02 15:04:05.000Z"), "id": ready[9]}).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got := count("flag=claimed"); got != 1 {
+		t.Errorf("with a deleted workstation's claim: %d claimed, want 1", got)
+	}
 	// Sorting by name puts the look-alikes where a person expects them.
 	p := cards(t, app, fx.Workstation, "status=ready_to_print&sort=last_name&perPage=200")
 	if p.Items[0]["last_name"] != "100%_Sure" || p.Items[len(p.Items)-1]["last_name"] != "Student129" {
