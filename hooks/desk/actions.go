@@ -121,7 +121,7 @@ func action(e *core.RequestEvent) error {
 		req.By = jobs.Actor{Kind: jobs.ByAdmin, Superuser: e.Auth.Email(), StaffID: body.Staff}
 	} else {
 		req.By = jobs.Actor{Kind: jobs.ByStaff, StaffID: body.Staff, WorkstationID: e.Auth.Id,
-			CanOverride: e.Auth.GetBool("can_override")}
+			CanOverride: e.Auth.GetBool("can_override"), Workstation: e.Auth}
 		if req.Action == jobs.ActionOverride {
 			req.By.Kind = jobs.ByAdmin
 		}
