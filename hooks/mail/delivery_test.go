@@ -2,6 +2,7 @@ package mail_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/pocketbase/dbx"
@@ -396,7 +397,9 @@ func TestNoSMTPWritesFiles(t *testing.T) {
 		}
 		checkEML(t, files[0], got)
 	}
-	statusScenario(t, app, fx, `"delivery":"file"`, "not being delivered")
+	// The warning names the folder the files are in, wherever the data is.
+	where, _ := json.Marshal(filepath.Join(app.DataDir(), "mail"))
+	statusScenario(t, app, fx, `"delivery":"file"`, "not being delivered", string(where[1:len(where)-1]))
 }
 
 func checkEML(t *testing.T, path string, row *core.Record) {

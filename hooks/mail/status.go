@@ -2,6 +2,7 @@ package mail
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -74,7 +75,8 @@ func ReadStatus(app core.App) (Status, error) {
 
 	var warn []string
 	if s.Delivery == "file" {
-		warn = append(warn, "Email is not being delivered: no SMTP server is set up, so emails are only saved as files in pb_data/mail. A superuser can set up SMTP in the admin UI under Settings › Mail settings.")
+		warn = append(warn, "Email is not being delivered: no SMTP server is set up, so emails are only saved as files in "+
+			filepath.Join(app.DataDir(), "mail")+" on the server. A superuser can set up SMTP in the admin UI under Settings › Mail settings.")
 	}
 	if s.Failed > 0 {
 		warn = append(warn, fmt.Sprintf("%s could not be delivered after every retry. Check the SMTP settings, then open the job and use Resend.", plural(s.Failed, "email")))
