@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tests"
 	"github.com/pocketbase/pocketbase/tools/archive"
 
 	"printlab/hooks"
@@ -59,7 +58,7 @@ func TestRestoredBackupHoldsEverything(t *testing.T) {
 		t.Error("the backup carries the sanitized-model cache")
 	}
 
-	back, err := tests.NewTestApp(restored)
+	back, err := testapp.Open(restored)
 	if err != nil {
 		t.Fatal(err)
 	}

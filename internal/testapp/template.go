@@ -38,7 +38,7 @@ func NewSeeded(tb testing.TB) (*tests.TestApp, *Fixtures) {
 	if template.err != nil {
 		tb.Fatal(template.err)
 	}
-	app, err := tests.NewTestApp(template.dir)
+	app, err := Open(template.dir)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func NewSeeded(tb testing.TB) (*tests.TestApp, *Fixtures) {
 var tmpDir = os.TempDir()
 
 func buildTemplate(tb testing.TB) (string, error) {
-	app, err := tests.NewTestApp(tb.TempDir())
+	app, err := Open(tb.TempDir())
 	if err != nil {
 		return "", err
 	}

@@ -9,14 +9,22 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"printlab/hooks"
+	"printlab/internal/sqlitedb"
 	_ "printlab/pb_migrations"
 	"printlab/schema"
 )
 
+// Open is tests.NewTestApp on a clone of dataDir, with the databases opened
+// as the server opens them (sqlitedb.Connect).
+func Open(dataDir string) (*tests.TestApp, error) {
+	return tests.NewTestAppWithConfig(core.BaseAppConfig{DataDir: dataDir, EncryptionEnv: "pb_test_env",
+		DBConnect: sqlitedb.Connect})
+}
+
 // New returns a test app with PrintLab's schema, defaults and hooks. Call Cleanup.
 func New(tb testing.TB) *tests.TestApp {
 	tb.Helper()
-	app, err := tests.NewTestApp(tb.TempDir())
+	app, err := Open(tb.TempDir())
 	if err != nil {
 		tb.Fatal(err)
 	}
