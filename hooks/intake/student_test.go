@@ -86,13 +86,13 @@ func TestStudentStatusAndConfirm(t *testing.T) {
 	}
 	scenarios := []sc{
 		{name: "status with the key", method: "GET", url: func() string { return "/api/printlab/status/" + id + "?key=" + key },
-			status: 200, contains: []string{`"status":"pending"`, `"quote_cents":420`, `"can_cancel":true`, "sent you a quote"}},
+			status: 200, contains: []string{`"status":"pending"`, `"quote_cents":420`, `"can_cancel":true`, "sent you a quote", `"timezone":"America/Chicago"`}},
 		{name: "status with a wrong key", method: "GET", url: func() string { return "/api/printlab/status/" + id + "?key=" + key + "x" },
 			status: 404, contains: []string{"can't find this request"}},
 		{name: "status of a missing job looks the same", method: "GET", url: func() string { return "/api/printlab/status/nosuchjob000000?key=" + key },
 			status: 404, contains: []string{"can't find this request"}},
 		{name: "confirm page changes nothing", method: "GET", url: func() string { return "/api/printlab/confirm/" + token },
-			status: 200, contains: []string{`"usable":true`, `"quote_cents":420`},
+			status: 200, contains: []string{`"usable":true`, `"quote_cents":420`, `"timezone":"America/Chicago"`},
 			after: func(tb testing.TB, app *tests.TestApp) {
 				if j, _ := app.FindRecordById(schema.Jobs, id); j.GetString("status") != "pending" {
 					tb.Error("viewing the confirm page changed the job")

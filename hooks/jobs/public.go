@@ -184,6 +184,7 @@ func QuoteView(app core.App, job *core.Record) (map[string]any, error) {
 		"min_charge_cents": lab.MinChargeCents,
 		"requote_percent":  lab.RequotePercent,
 		"lab_name":         lab.LabName,
+		"timezone":         lab.Location().String(), // the pages show times as the lab's emails do
 	}
 	return out, nil
 }

@@ -3,7 +3,7 @@
 // by email; /confirm/#resend-SHORTID opens that form directly.
 import { api } from "/shared/api.js";
 import { h, clear, $ } from "/shared/dom.js";
-import { money, dateTime, grams, hours } from "/shared/format.js";
+import { money, dateTime, grams, hours, setTimeZone } from "/shared/format.js";
 
 const hash = decodeURIComponent(location.hash.slice(1));
 
@@ -53,6 +53,7 @@ function say(text, kind) {
 }
 
 function showQuote(job) {
+  setTimeZone(job.timezone);
   document.querySelectorAll("[data-lab-name]").forEach((el) => { el.textContent = job.lab_name; });
   document.querySelectorAll("[data-min-charge]").forEach((el) => { el.textContent = money(job.min_charge_cents); });
   document.querySelectorAll("[data-requote]").forEach((el) => { el.textContent = job.requote_percent; });

@@ -7,7 +7,7 @@ import { h, clear, $ } from "/shared/dom.js";
 import { money, isoDay } from "/shared/format.js";
 import { statusLabel } from "/shared/status.js";
 import { toast } from "/shared/toast.js";
-import { pb, call, downloadCSV, setUnauthorizedHandler } from "./lib.js";
+import { pb, call, downloadCSV, setUnauthorizedHandler, rangeProblem } from "./lib.js";
 
 const charts = [];
 
@@ -126,9 +126,25 @@ function render(a) {
   put("#tbl-course", table("Busiest courses", [["Course", (x) => x.name], ...grp], a.course));
 }
 
+/**
+ * rangeError says what is wrong with the days (marking both date fields) and
+ * greys the figures, which still show the previous period; "" clears it.
+ */
+function rangeError(msg) {
+  $("#range-error").textContent = msg;
+  for (const id of ["#an-from", "#an-to"]) {
+    if (msg) $(id).setAttribute("aria-invalid", "true"); else $(id).removeAttribute("aria-invalid");
+  }
+  const figs = $("#figures");
+  figs.classList.toggle("stale", !!msg);
+  figs.inert = !!msg;
+}
+
 async function load() {
   const from = $("#an-from").value, to = $("#an-to").value;
-  $("#range-error").textContent = "";
+  const bad = rangeProblem(from, to);
+  if (bad) { rangeError(`${bad} The figures below are still for the last period shown.`); return; }
+  rangeError("");
   const p = new URLSearchParams({ from, to });
   history.replaceState(null, "", `${location.pathname}?${p}`);
   $("#figures").setAttribute("aria-busy", "true");
@@ -138,7 +154,7 @@ async function load() {
     render(a);
     document.body.dataset.ready = "1";
   } catch (err) {
-    $("#range-error").textContent = err.message;
+    if (err.status !== 401) rangeError(err.message);
   } finally {
     $("#figures").setAttribute("aria-busy", "false");
   }
@@ -166,11 +182,13 @@ function init() {
   $("#range").addEventListener("submit", (e) => { e.preventDefault(); load(); });
   for (const b of document.querySelectorAll("[data-csv]")) {
     b.addEventListener("click", async () => {
+      const bad = rangeProblem($("#an-from").value, $("#an-to").value);
+      if (bad) { rangeError(bad); return; }
       b.disabled = true;
       try {
         toast(`Saved ${await downloadCSV(b.dataset.csv, $("#an-from").value, $("#an-to").value)}.`);
       } catch (err) {
-        $("#range-error").textContent = err.message;
+        if (err.status !== 401) rangeError(err.message);
       } finally {
         b.disabled = false;
       }

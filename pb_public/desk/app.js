@@ -4,8 +4,8 @@
 import { h, clear, $ } from "/shared/dom.js";
 import { STATUSES, statusLabel } from "/shared/status.js";
 import { toast } from "/shared/toast.js";
-import { isoDay } from "/shared/format.js";
-import { pb, sound, setUnauthorizedHandler, call, act, fileURL, downloadCSV } from "./lib.js";
+import { isoDay, dateTime, setTimeZone } from "/shared/format.js";
+import { pb, sound, setUnauthorizedHandler, call, act, fileURL, downloadCSV, rangeProblem } from "./lib.js";
 import { openAction, actionsFor, dialogJob, onJobChanged as dialogJobChanged } from "./dialogs.js";
 import { openDetail, detailJob, refreshDetail } from "./detail.js";
 
@@ -179,6 +179,16 @@ function renderTabs() {
     c.textContent = n === undefined ? "" : String(n);
     c.setAttribute("aria-label", n === undefined ? "" : `${n} jobs`);
   }
+  tabCue();
+}
+
+/** tabCue marks which ends of the sideways-scrolling tab row hide more tabs (phones), for the fade. */
+function tabCue() {
+  const w = $(".tabs-wrap");
+  if (!w) return;
+  const more = w.scrollWidth - w.clientWidth > 1;
+  w.dataset.moreLeft = String(more && w.scrollLeft > 1);
+  w.dataset.moreRight = String(more && w.scrollLeft < w.scrollWidth - w.clientWidth - 1);
 }
 
 function flashTab(status) {
@@ -196,6 +206,7 @@ export async function switchTab(status) {
   selected.clear();
   writeView();
   renderTabs();
+  document.getElementById(`tab-${status}`)?.scrollIntoView({ block: "nearest", inline: "nearest" });
   const cached = tabCache.get(status);
   if (cached?.key === cacheKey()) {
     loading++;
@@ -209,6 +220,8 @@ export async function switchTab(status) {
   await loadList(true);
 }
 
+// Age matters while a job waits on the lab; once it is finished it says nothing.
+const FINISHED = ["picked_up", "rejected", "cancelled", "archived"];
 function ageClass(iso) {
   const hrs = (Date.now() - new Date(iso).getTime()) / 3.6e6;
   return hrs < 24 ? "age-green" : hrs < 48 ? "age-yellow" : hrs < 72 ? "age-orange" : "age-red";
@@ -251,17 +264,19 @@ function card(r) {
   const quick = actionsFor(r).filter((a) => a.card).map((a) =>
     h("button", { type: "button", class: `btn btn-sm ${a.primary ? "btn-primary" : ""}`, dataset: { action: a.action },
       "aria-label": `${a.label}: ${name}`, onclick: () => openAction(r.id, a.action) }, a.label));
+  const pickable = BULK.some((b) => b.from.includes(r.status));
+  const finished = FINISHED.includes(r.status);
   li.append(h("article", { class: `card card-tight job-card ${r.reviewed || r.status !== "uploaded" ? "" : "is-new"}`, "aria-labelledby": `jn-${r.id}` },
-    h("div", { class: "job-top" },
-      h("input", { type: "checkbox", class: "pick", checked: selected.has(r.id), "aria-label": `Select ${name}`,
-        onchange: (e) => { e.target.checked ? selected.add(r.id) : selected.delete(r.id); renderBulk(); } }),
+    h("div", { class: `job-top${pickable ? "" : " no-pick"}` },
+      pickable ? h("input", { type: "checkbox", class: "pick", checked: selected.has(r.id), "aria-label": `Select ${name}`,
+        onchange: (e) => { e.target.checked ? selected.add(r.id) : selected.delete(r.id); renderBulk(); } }) : null,
       thumb,
       h("div", { class: "job-main" },
         h("h2", { class: "job-name" }, h("button", { type: "button", class: "linkish open", id: `jn-${r.id}`, onclick: () => openDetail(r.id) }, name)),
         h("p", { class: "job-file mono" }, r.display_name || r.short_id),
         h("p", { class: "job-meta muted" }, [ctx.printerName(r.printer), r.color, r.method === "resin" ? "Resin" : "Filament"].filter(Boolean).join(" · ")),
         h("div", { class: "cluster job-badges" }, badges(r))),
-      h("span", { class: `age ${ageClass(r.created)}`, title: `Submitted ${new Date(r.created).toLocaleString()}` },
+      finished ? null : h("span", { class: `age ${ageClass(r.created)}`, title: `Submitted ${dateTime(r.created)}` },
         h("span", { class: "visually-hidden" }, "Age "), ageText(r.created))),
     quick.length ? h("div", { class: "cluster job-actions" }, quick) : null));
   return li;
@@ -482,6 +497,7 @@ async function loadCatalog() {
     call("/api/printlab/desk/names", undefined, "GET").catch(() => ({ workstations: {} })),
   ]);
   Object.assign(ctx, { printers, materials, staff, settings, wsNames: names.workstations || {} });
+  setTimeZone(settings.timezone);
   sound.on = settings.sound_on !== false;
   sound.volume = Number(settings.sound_volume ?? 0.5);
   const fp = $("#f-printer");
@@ -561,6 +577,14 @@ async function downloadExport(e) {
   const kind = e.submitter?.value || "payments.csv";
   const err = $("#export-error");
   err.textContent = "";
+  const dates = [$("#ex-from"), $("#ex-to")];
+  dates.forEach((d) => d.removeAttribute("aria-invalid"));
+  const bad = rangeProblem(dates[0].value, dates[1].value);
+  if (bad) {
+    err.textContent = bad;
+    dates.forEach((d) => d.setAttribute("aria-invalid", "true"));
+    return;
+  }
   const buttons = e.target.querySelectorAll("button[type=submit]");
   buttons.forEach((b) => { b.disabled = true; });
   try {
@@ -579,6 +603,10 @@ function init() {
   $("#help-btn").addEventListener("click", () => $("#help").showModal());
   $("#export-btn").addEventListener("click", openExport);
   $("#export-form").addEventListener("submit", downloadExport);
+  $("#export-form").addEventListener("input", () => {
+    $("#export-error").textContent = "";
+    for (const d of document.querySelectorAll("#export-form [aria-invalid]")) d.removeAttribute("aria-invalid");
+  });
   for (const d of document.querySelectorAll("dialog")) {
     d.addEventListener("click", (e) => { if (e.target.closest("[data-close]")) e.target.closest("dialog").close(); });
   }
@@ -586,6 +614,8 @@ function init() {
   $("#more").addEventListener("click", () => { page++; loadList(false).catch(showError); });
   $("#bulk-clear").addEventListener("click", () => { selected.clear(); renderList(true); });
   document.addEventListener("keydown", onKey);
+  $(".tabs-wrap").addEventListener("scroll", tabCue, { passive: true });
+  window.addEventListener("resize", tabCue);
   $("#tabs").addEventListener("keydown", (e) => {
     if (e.key !== "ArrowRight" && e.key !== "ArrowLeft") return;
     const i = STATUSES.findIndex(([s]) => s === view.status) + (e.key === "ArrowRight" ? 1 : -1);

@@ -64,6 +64,10 @@ async function render() {
   ]);
   if (current?.id !== id) return;
   current.job = job;
+  // Re-rendering replaces the panel's buttons: keep focus on the same one, or
+  // on the title when that action no longer applies (never lose it to <body>).
+  const had = document.activeElement;
+  const keep = had && had !== document.body && $("#detail").contains(had) ? had.textContent : null;
   const name = `${job.first_name} ${job.last_name}`;
   clear($("#dt-title"), name, " ", h("span", { class: "status-pill", dataset: { status: job.status } }, statusLabel(job.status)));
   const mat = ctx.material(job.material);
@@ -78,10 +82,12 @@ async function render() {
     ["Final price", job.final_cents ? `${money(job.final_cents)} · ${fmtGrams(job.final_grams)}` : ""],
     ["Picked up", dateTime(job.picked_up_at)], ["Failed prints", job.failure_count ? String(job.failure_count) : ""],
   ].filter(([, v]) => v);
-  const acts = actionsFor(job).map((a) => h("button", { type: "button", class: `btn btn-sm ${a.primary ? "btn-primary" : ""}`,
+  // "Add note" sits with the notes below; the rest lead the panel.
+  const acts = actionsFor(job).filter((a) => a.action !== "note").map((a) => h("button", { type: "button", class: `btn btn-sm ${a.primary ? "btn-primary" : ""}`,
     onclick: () => openAction(job.id, a.action) }, a.label));
+  const flags = badges(job);
   clear($("#dt-main"),
-    h("div", { class: "cluster" }, badges(job)),
+    flags.length ? h("div", { class: "cluster" }, flags) : null,
     h("div", { class: "cluster dt-actions" }, acts),
     h("dl", { class: "facts" }, facts.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
     await filesSection(job),
@@ -89,6 +95,12 @@ async function render() {
     paymentsSection(payments));
   if (!document.getElementById("dt-viewer").dataset.job || document.getElementById("dt-viewer").dataset.job !== job.id) viewerSection(job);
   clear($("#dt-history"), notesSection(job), timeline(events), emailsSection(emails));
+  if (keep !== null && !had.isConnected && (document.activeElement === document.body || !document.activeElement)) {
+    const same = [...$("#detail").querySelectorAll("button")].find((b) => b.textContent === keep);
+    const title = $("#dt-title");
+    title.tabIndex = -1;
+    (same || title).focus({ preventScroll: true });
+  }
 }
 
 async function filesSection(job) {

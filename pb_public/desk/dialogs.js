@@ -18,17 +18,17 @@ const ACTIONS = {
   review: { label: "Mark reviewed", from: ["uploaded"], card: true, when: (r) => !r.reviewed, verb: "marked reviewed" },
   unreview: { label: "Mark not reviewed", from: ["uploaded"], when: (r) => r.reviewed, verb: "marked not reviewed" },
   approve: { label: "Approve", from: ["uploaded"], card: true, primary: true, verb: "approved" },
-  reject: { label: "Reject", from: ["uploaded"], card: true, verb: "rejected" },
+  reject: { label: "Reject", from: ["uploaded"], card: true, danger: true, verb: "rejected" },
   requote: { label: "Re-quote / resend link", from: ["pending"], card: true, verb: "re-quoted" },
   confirm: { label: "Confirm for student", from: ["pending"], card: true, verb: "confirmed" },
   start: { label: "Start printing", from: ["ready_to_print"], card: true, primary: true, verb: "started" },
-  fail: { label: "Print failed", from: ["printing"], card: true, verb: "marked failed" },
+  fail: { label: "Print failed", from: ["printing"], card: true, danger: true, verb: "marked failed" },
   complete: { label: "Complete", from: ["printing"], card: true, primary: true, verb: "completed" },
   pickup: { label: "Payment & pickup", from: ["completed"], card: true, primary: true, verb: "paid and picked up" },
   undo: { label: "Undo", from: ["completed", "picked_up"], verb: "undone" },
-  cancel: { label: "Cancel job", from: ["uploaded", "pending", "ready_to_print"], verb: "cancelled" },
+  cancel: { label: "Cancel job", from: ["uploaded", "pending", "ready_to_print"], danger: true, verb: "cancelled" },
   note: { label: "Add note", from: STATUSES.map(([s]) => s), verb: "noted" },
-  override: { label: "Override status", from: STATUSES.map(([s]) => s), admin: true, verb: "overridden" },
+  override: { label: "Override status", from: STATUSES.map(([s]) => s), admin: true, danger: true, verb: "overridden" },
 };
 
 /** actionsFor lists the actions this workstation can take on r now. */
@@ -83,14 +83,24 @@ function fieldsFor(action, job) {
   const mat = ctx.material(job.material) || {};
   const rates = { centsPerGram: mat.cents_per_gram || 0, minChargeCents: s.min_charge_cents || 0, centsPerHour: s.cents_per_hour || 0 };
   const priceLine = () => h("p", { class: "price", id: "ad-price", "aria-live": "polite" });
-  const updatePrice = (form, label) => {
+  const updatePrice = (form, label, { showHours = true } = {}) => {
     const g = parseFloat(form.elements.grams?.value), hr = parseFloat(form.elements.hours?.value ?? job.hours);
     const out = form.querySelector("#ad-price");
-    if (!out) return;
-    if (!(g > 0)) { out.textContent = `${label}: enter the grams to see the price.`; return; }
+    if (!out) return null;
+    if (!(g > 0)) { out.textContent = `${label}: enter the grams to see the price.`; return null; }
     const p = quote(g, hr || 0, rates);
     out.textContent = `${label}: ${money(p.cents)}${p.minimum ? " (minimum charge)" : ""} · ${mat.name || ""} at ${money(rates.centsPerGram)}/g` +
-      (hr > 0 ? ` · ${fmtHours(p.hours)} of printing` : "");
+      (showHours && hr > 0 ? ` · ${fmtHours(p.hours)} of printing` : "");
+    return p;
+  };
+  // The server refuses a final price more than requote_percent above the quote
+  // until the desk accepts it (hooks/jobs OverQuote): say so while typing.
+  const overQuote = (form, p) => {
+    const box = form.querySelector("#ad-over");
+    const q = job.quote_cents || 0, pct = Number(s.requote_percent ?? 20);
+    const over = p && q > 0 && p.cents * 100 > q * (100 + pct);
+    box.hidden = !over;
+    box.textContent = over ? `${money(p.cents)} is more than ${pct}% above the confirmed quote of ${money(q)}. Check the weight and tell the student; saving will ask you to accept the higher price.` : "";
   };
   const printers = ctx.printers.filter((p) => p.active && p.method === job.method);
   const printerSelect = () => h("select", {}, printers.map((p) => h("option", { value: p.id, selected: p.id === job.printer }, p.name)));
@@ -102,7 +112,7 @@ function fieldsFor(action, job) {
           dropZone(job),
           h("div", { class: "grid-2" },
             field("grams", "Material (g)", num({ required: true, value: est?.grams || job.grams || "" })),
-            field("hours", "Print time (h)", num({ required: true, value: est ? +(est.seconds / 3600).toFixed(2) : job.hours || "" }), "Rounded up to the half hour.")),
+            field("hours", "Print time (h)", num({ required: true, value: est ? +(est.seconds / 3600).toFixed(2) : job.hours || "" }), "From the slicer; 0 if unknown. Rounded up to the half hour.")),
           field("printer", "Printer", printerSelect()),
           priceLine(),
           h("p", { class: "hint" }, "The student gets the quote by email and must confirm it before anything is printed."),
@@ -120,7 +130,7 @@ function fieldsFor(action, job) {
       };
     case "reject":
       return {
-        nodes: [h("fieldset", { "aria-describedby": "ad-reasons-err" }, h("legend", {}, "Reasons"),
+        nodes: [h("fieldset", { id: "ad-reasons", "aria-describedby": "ad-reasons-err" }, h("legend", {}, "Reasons"),
           (s.rejection_reasons || []).map((r, i) => h("label", { class: "check" }, h("input", { type: "checkbox", name: "reasons", value: r, id: `ad-r${i}` }), r)),
           h("p", { class: "field-error", id: "ad-reasons-err" })),
         field("note", "Message to the student (optional)", h("textarea", { maxlength: 5000 }))],
@@ -134,7 +144,7 @@ function fieldsFor(action, job) {
     case "fail":
       return {
         nodes: [field("reason", "What went wrong", h("input", { type: "text", required: true, maxlength: 500 })),
-          h("fieldset", { "aria-describedby": "ad-fault-err" }, h("legend", {}, "Whose fault"),
+          h("fieldset", { id: "ad-fault", "aria-describedby": "ad-fault-err" }, h("legend", {}, "Whose fault"),
             h("label", { class: "check" }, h("input", { type: "radio", name: "fault", value: "lab", required: true }), "The lab's (printer, material)"),
             h("label", { class: "check" }, h("input", { type: "radio", name: "fault", value: "student" }), "The model's"),
             h("p", { class: "field-error", id: "ad-fault-err" })),
@@ -148,8 +158,8 @@ function fieldsFor(action, job) {
           field("reference", "Payment reference", h("input", { type: "text", required: true, maxlength: 120 })),
           field("picked_up_by", "Picked up by", h("input", { type: "text", required: true, maxlength: 120, value: `${job.first_name} ${job.last_name}` })),
           priceLine(), h("p", { class: "hint" }, `Confirmed quote: ${money(job.quote_cents || 0)}.`),
-          h("div", { id: "ad-over", hidden: true })],
-        live: (form) => updatePrice(form, "Final price"),
+          h("p", { class: "alert alert-warning", id: "ad-over", hidden: true })],
+        live: (form) => overQuote(form, updatePrice(form, "Final price", { showHours: false })),
       };
     case "undo":
       return { nodes: [h("p", {}, `Undo the last move on this job (allowed for ${s.undo_minutes ?? 15} minutes after it).`)] };
@@ -237,7 +247,9 @@ export async function openAction(ids, action, { bulk = false } = {}) {
   }
   const job = jobs[0];
   const returnFocus = document.activeElement;
-  state = { ids, action, bulk, jobs, live: job, expected: Object.fromEntries(jobs.map((j) => [j.id, j.status])), returnFocus };
+  // Opened from the detail panel, focus goes back there; its buttons may be re-rendered meanwhile.
+  const fromDetail = !!returnFocus?.closest?.("#detail");
+  state = { fromDetail, ids, action, bulk, jobs, live: job, expected: Object.fromEntries(jobs.map((j) => [j.id, j.status])), returnFocus };
   const f = fieldsFor(action, job);
   const who = bulk ? `${jobs.length} jobs` : `${job.first_name} ${job.last_name}`;
   const form = h("form", { id: "ad-form", novalidate: true },
@@ -253,10 +265,18 @@ export async function openAction(ids, action, { bulk = false } = {}) {
       h("div", { id: "ad-msg", role: "alert", class: "ad-msg" })),
     h("div", { class: "dialog-foot" },
       h("button", { type: "button", class: "btn", "data-close": true }, "Cancel"),
-      h("button", { type: "submit", class: `btn ${action === "reject" || action === "cancel" ? "btn-danger" : "btn-primary"}`, id: "ad-submit" }, meta.label)));
+      h("button", { type: "submit", class: `btn ${meta.danger ? "btn-danger" : "btn-primary"}`, id: "ad-submit" }, meta.label)));
   clear(d, form);
   onJobChanged(job);
   form.addEventListener("input", () => f.live?.(form));
+  const changed = (e) => {
+    const name = e.target.name;
+    if (!name) return;
+    clearField(form, name);
+    if (action === "reject" && name === "note" && e.target.value.trim()) clearField(form, "reasons");
+  };
+  form.addEventListener("input", changed);
+  form.addEventListener("change", changed);
   form.elements.staff.addEventListener("change", () => { if (!bulk) claim(); sendFile(); });
   form.addEventListener("submit", (e) => { e.preventDefault(); submit(); });
   f.live?.(form);
@@ -294,8 +314,19 @@ function onClose() {
   const s = state;
   state = null;
   if (s) release(s);
-  // The card may have been re-rendered by a live update meanwhile: find it again.
-  const back = s?.returnFocus?.isConnected ? s.returnFocus : document.querySelector(`#job-${CSS.escape(s?.ids[0] || "")} .open`);
+  if (!s) return;
+  // The button that opened the dialog may have been re-rendered (live update, or
+  // the detail panel refreshing after the action): find the nearest thing that
+  // still stands for the job.
+  const id = CSS.escape(s.ids[0] || "");
+  const detail = document.getElementById("detail");
+  let back = s.returnFocus?.isConnected && s.returnFocus.offsetParent !== null ? s.returnFocus : null;
+  if (!back && s.fromDetail && detail?.open) {
+    const label = s.returnFocus?.textContent;
+    back = [...detail.querySelectorAll("button")].find((b) => b.textContent === label && !b.disabled) || document.getElementById("dt-title");
+    if (back?.id === "dt-title") back.tabIndex = -1;
+  }
+  back ||= document.querySelector(`#job-${id} .open`) || document.getElementById("jobs");
   back?.focus({ preventScroll: true });
 }
 async function closeDialog() {
@@ -303,9 +334,12 @@ async function closeDialog() {
   d.close();
 }
 
-function showMsg(text, kind = "danger", extra = null) {
+function showMsg(text, kind = "danger", extra = null, about = "") {
   const box = $("#ad-msg");
+  box.dataset.kind = text ? about : "";
   clear(box, text ? h("div", { class: `alert alert-${kind}` }, h("p", {}, text), extra) : null);
+  // The message sits at the end of the scrolling body: bring it into view.
+  if (text) box.scrollIntoView({ block: "nearest" });
 }
 
 function bodyOf(form, action) {
@@ -326,25 +360,109 @@ function bodyOf(form, action) {
   return b;
 }
 
+/**
+ * checkFields is what each action needs before it is worth sending, in the
+ * words of the desk; the server checks the same again and has the last word.
+ */
+function checkFields(form, action) {
+  const el = form.elements;
+  const out = {};
+  const val = (n) => (el[n]?.value ?? "").trim();
+  const weight = (n, required, empty) => {
+    const v = val(n);
+    if (v === "") { if (required) out[n] = empty; return; }
+    const g = Number(v);
+    if (!Number.isFinite(g) || g <= 0) out[n] = "Enter a weight above 0 g.";
+  };
+  const time = (n, required) => {
+    const v = val(n);
+    if (v === "") { if (required) out[n] = "Enter the print time in hours."; return; }
+    const t = Number(v);
+    if (!Number.isFinite(t) || t < 0) out[n] = "Enter a print time of 0 hours or more.";
+  };
+  if (!el.staff.value) out.staff = "Choose who is performing this action.";
+  switch (action) {
+    case "approve":
+      weight("grams", true, "Enter the material from the slicer, in grams.");
+      time("hours", true);
+      break;
+    case "requote":
+      weight("grams", false);
+      time("hours", false);
+      break;
+    case "reject":
+      if (!form.querySelector("input[name=reasons]:checked") && !val("note")) out.reasons = "Choose at least one reason, or write a message to the student.";
+      break;
+    case "confirm":
+      if (!val("reason")) out.reason = "Say why you are confirming for the student.";
+      break;
+    case "fail":
+      if (!val("reason")) out.reason = "Say what went wrong.";
+      if (!form.querySelector("input[name=fault]:checked")) out.fault = "Choose whose fault it was.";
+      break;
+    case "pickup":
+      weight("grams", true, "Weigh the print and enter its weight in grams.");
+      if (!val("reference")) out.reference = "Enter the payment reference from the till or receipt.";
+      if (!val("picked_up_by")) out.picked_up_by = "Enter who collected the print.";
+      break;
+    case "note":
+      if (!val("text")) out.text = "Write the note first.";
+      break;
+    case "override":
+      if (!el.to.value) out.to = "Choose the new status.";
+      if (!val("reason")) out.reason = "Say why the status is being overridden.";
+      break;
+  }
+  return out;
+}
+
+/** sentence turns the server's per-field text ("must be at most 500 characters") into one a person reads. */
+const sentence = (t) => { t = String(t || "").trim(); return t ? t[0].toUpperCase() + t.slice(1) + (/[.!?]$/.test(t) ? "" : ".") : ""; };
+
+/** groupOf is every input a field's error belongs to: one input, or a group of boxes. */
+function groupOf(form, name) {
+  const input = form.elements[name];
+  if (!input) return [];
+  return input instanceof RadioNodeList ? [...input] : [input];
+}
+
+/** clearField drops one field's error once it changes (and the summary when none is left). */
+function clearField(form, name) {
+  const err = form.querySelector(`#ad-${CSS.escape(name)}-err`);
+  if (!err?.textContent) return;
+  err.textContent = "";
+  for (const n of groupOf(form, name)) n.removeAttribute("aria-invalid");
+  form.querySelector(`fieldset#ad-${CSS.escape(name)}`)?.classList.remove("invalid");
+  if (!form.querySelector(".field-error:not(:empty)") && $("#ad-msg").dataset.kind === "fields") showMsg("");
+}
+
 function markFields(form, fields) {
   for (const n of form.querySelectorAll("[aria-invalid]")) n.removeAttribute("aria-invalid");
+  for (const n of form.querySelectorAll("fieldset.invalid")) n.classList.remove("invalid");
   for (const n of form.querySelectorAll(".field-error")) n.textContent = "";
   let first = null;
   for (const [name, msg] of Object.entries(fields || {})) {
-    const err = form.querySelector(`#ad-${name}-err`);
+    const err = form.querySelector(`#ad-${CSS.escape(name)}-err`);
     if (err) err.textContent = msg;
-    const input = form.elements[name];
-    const el = input instanceof RadioNodeList ? input[0] : input;
-    if (el?.setAttribute) { el.setAttribute("aria-invalid", "true"); first ||= el; }
+    form.querySelector(`fieldset#ad-${CSS.escape(name)}`)?.classList.add("invalid");
+    for (const n of groupOf(form, name)) { n.setAttribute("aria-invalid", "true"); first ||= n; }
   }
   first?.focus();
+}
+
+/** showInvalid marks the fields and puts one short summary in the alert, never the same text twice. */
+function showInvalid(form, fields) {
+  const n = Object.keys(fields).length;
+  showMsg(n === 1 ? "Check the highlighted field." : `Check the ${n} highlighted fields.`, "danger", null, "fields");
+  markFields(form, fields); // after the summary, so the first field is what scrolls into view
 }
 
 async function submit(extra = {}) {
   const form = $("#ad-form");
   const s = state;
   const staff = form.elements.staff.value;
-  if (!staff) { markFields(form, { staff: "Choose who is performing this action." }); showMsg(""); return; }
+  const invalid = checkFields(form, s.action);
+  if (Object.keys(invalid).length) { showInvalid(form, invalid); return; }
   const btn = $("#ad-submit");
   btn.disabled = true;
   markFields(form, {});
@@ -382,6 +500,10 @@ async function submit(extra = {}) {
     $("#ad-accept").focus();
     return;
   }
-  if (err.status === 400 && Object.keys(err.fields).length) markFields(form, err.fields);
+  const known = Object.entries(err.fields || {}).filter(([n]) => form.querySelector(`#ad-${CSS.escape(n)}-err`));
+  if (err.status === 400 && known.length) {
+    showInvalid(form, Object.fromEntries(known.map(([n, m]) => [n, sentence(m)])));
+    return;
+  }
   showMsg(err.message, err.status === 409 || err.status === 423 ? "warning" : "danger");
 }

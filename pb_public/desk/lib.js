@@ -61,6 +61,16 @@ export async function downloadCSV(kind, from, to) {
   return name;
 }
 
+/**
+ * rangeProblem checks a from–to pair of days (YYYY-MM-DD) before asking the
+ * server, in the desk's words; "" when the range is fine.
+ */
+export function rangeProblem(from, to) {
+  if (!from || !to) return "Choose both a From and a To day.";
+  if (to < from) return "The To day is before the From day. Choose a To day on or after the From day.";
+  return "";
+}
+
 /** act performs a lifecycle action on a job. */
 export function act(jobId, action, body) {
   return call(`/api/printlab/jobs/${encodeURIComponent(jobId)}/${action}`, body);

@@ -13,12 +13,27 @@ export function isoDay(d) {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
 }
 
-/** dateTime renders a time for people: "Fri, Nov 27, 3:04 PM". */
+// The lab's time zone when the page knows it (the desk reads it from the lab's
+// settings), so times match what the server writes in emails and exports;
+// otherwise the browser's own. Either way the zone is named next to the time.
+let zone;
+
+/** setTimeZone makes dateTime use an IANA zone such as "America/Chicago"; an unknown one is ignored. */
+export function setTimeZone(tz) {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz || undefined });
+    zone = tz || undefined;
+  } catch {
+    zone = undefined;
+  }
+}
+
+/** dateTime renders a time for people, its zone named: "Fri, Nov 27, 3:04 PM CST". */
 export function dateTime(iso) {
   if (!iso) return "";
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return "";
-  return d.toLocaleString("en-US", { weekday: "short", month: "short", day: "numeric", hour: "numeric", minute: "2-digit" });
+  return d.toLocaleString("en-US", { weekday: "short", month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZone: zone, timeZoneName: "short" });
 }
 
 /** ago renders how long ago: "just now", "5 min ago", "3 h ago", "2 days ago". */

@@ -5,7 +5,7 @@
 import PocketBase from "/vendor/pocketbase.es.mjs";
 import { api } from "/shared/api.js";
 import { h, clear, $ } from "/shared/dom.js";
-import { money, dateTime, grams, hours } from "/shared/format.js";
+import { money, dateTime, grams, hours, setTimeZone } from "/shared/format.js";
 
 const NOW_TEXT = {
   uploaded: "We have your model. Staff will check it and email you a quote to confirm.",
@@ -67,6 +67,7 @@ function render(job) {
   $("#loading").hidden = true;
   $("#problem").hidden = true;
   $("#job").hidden = false;
+  setTimeZone(job.timezone);
   document.querySelectorAll("[data-lab-name]").forEach((el) => { el.textContent = job.lab_name; });
   document.title = `Request ${job.short_id}: ${job.status_label} · ${job.lab_name}`;
   $("#short-id").textContent = job.short_id;

@@ -88,6 +88,7 @@ function fillColors() {
 function renderPrinters() {
   const prev = printer()?.id;
   const list = state.catalog.printers.filter((p) => p.method === method());
+  if (!method()) { clear($("#printer-options"), h("p", { class: "hint" }, "Choose a print method first.")); return; }
   clear($("#printer-options"), list.map((p) => {
     const fits = state.stats ? fitsIn(state.stats.size, p.build_mm) : true;
     return h("label", { class: "choice" },
@@ -170,10 +171,10 @@ async function chooseFile(file) {
   try {
     const obj = await loadModel(file);
     const stats = measure(obj);
-    if (!stats.triangles) throw new Error("The file contains no triangles, so there is nothing to print.");
+    if (!stats.triangles) throw Object.assign(new Error("The file contains no triangles, so there is nothing to print."), { human: true });
     state.stats = stats;
     if (!state.viewer) {
-      const { Viewer } = await import("./viewer.js");
+      const { Viewer } = await import("/shared/viewer.js");
       state.viewer = new Viewer($("#viewer"));
     }
     state.viewer.show(obj);
@@ -181,9 +182,12 @@ async function chooseFile(file) {
     $("#viewer-help").hidden = false;
   } catch (err) {
     $("#viewer-empty").textContent = "We couldn't show a preview of this file.";
-    // The browser's reader is stricter than needed for some exports; the server decides.
-    $("#model-warnings").append(h("p", { class: "alert alert-warning" },
-      `Preview not available: ${err.message || "the file could not be read"}. You can still send it; we check every file on the server.`));
+    // The browser's reader is stricter than needed for some exports; the server
+    // decides. Its own error text (e.g. "Array buffer allocation failed") is for
+    // developers, so the student reads what it means instead.
+    const why = err?.human ? err.message : "This file could not be read as an STL, OBJ or 3MF model, so there is no preview.";
+    $("#model-warnings").append(h("p", { class: "alert alert-warning", id: "preview-error" },
+      `${why} You can still send it: the lab checks every file when it arrives and will tell you exactly what is wrong.`));
   }
   renderPrinters();
   updateModelInfo();

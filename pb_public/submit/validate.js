@@ -36,9 +36,11 @@ export const rules = {
     return "";
   },
   method: (v) => (v.method ? "" : "Choose a print method: filament or resin."),
-  material: (v) => (v.method && !v.material ? "Choose a material." : !v.method ? "Choose a print method first." : ""),
-  color: (v) => (v.color ? "" : "Choose a colour."),
-  printer: (v) => (v.printer ? "" : "Choose a printer."),
+  // Material, colour and printer depend on the method (and colour on the material):
+  // until those are chosen the one error is at the root, not repeated on each.
+  material: (v) => (v.method && !v.material ? "Choose a material." : ""),
+  color: (v) => (v.material && !v.color ? "Choose a colour." : ""),
+  printer: (v) => (v.method && !v.printer ? "Choose a printer." : ""),
   model: (v, c) => {
     const f = v.model;
     if (!f) return "Choose your model file (.stl, .obj or .3mf).";

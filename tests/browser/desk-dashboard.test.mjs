@@ -57,13 +57,24 @@ test("a job's whole life through the UI, every event attributed", async () => {
   await step("complete");
   await c.waitFor({ state: "detached" });
   await tab(page, "completed");
-  // 50 g at 10 ¢/g is $5.00, far above the $3.00 quote: the desk is warned first.
-  await step("pickup", async () => { await page.fill("#ad-grams", "50"); await page.fill("#ad-reference", "TXN-1234"); });
+  // 50 g at 10 ¢/g is $5.00, far above the $3.00 quote: the desk is warned while
+  // typing, and again by the server on saving.
+  await step("pickup", async () => {
+    await page.fill("#ad-grams", "5");
+    assert.equal(await page.isVisible("#ad-over"), false, "no warning at the quoted price");
+    await page.fill("#ad-grams", "50");
+    await page.locator("#ad-over", { hasText: "more than 20% above the confirmed quote of $3.00" }).waitFor();
+    assert.doesNotMatch(await page.textContent("#ad-price"), /of printing/, "pickup prices the weight only");
+    await page.fill("#ad-reference", "TXN-1234");
+  });
   await page.locator("#ad-msg").getByText("above the confirmed quote").waitFor();
   await page.click("#ad-accept");
   await c.waitFor({ state: "detached" });
   await tab(page, "picked_up");
   await c.waitFor();
+  // A finished job has no age to worry about and no bulk action to select it for.
+  assert.equal(await c.locator(".age").count(), 0, "no age badge once picked up");
+  assert.equal(await c.locator(".pick").count(), 0, "no selection box where no bulk action applies");
 
   const evs = await events(server, job.id);
   const types = evs.map((e) => e.type);
@@ -301,5 +312,112 @@ test("files open in a slicer through signed links: the helper's printjob:// and 
   // Each link was recorded on the job's history as a file being opened.
   const evs = await events(server, job.id);
   assert.ok(evs.filter((e) => e.type === "file_opened").length >= 2, "file_opened events");
+  await context.close();
+});
+
+test("action dialogs check their fields first, in plain words, clear each error once fixed, and give focus back", async () => {
+  const job = await submitJob(server, { first: "Check", last: "Fields" });
+  const { context, page } = await newPage();
+  await signIn(page, server);
+  let sent = 0;
+  page.on("request", (r) => { if (/\/api\/printlab\/jobs\/[^/]+\/override$/.test(r.url())) sent++; });
+  await card(page, job.id).locator(".open").click();
+  await page.waitForSelector("#detail[open] .facts");
+  assert.equal(await page.locator("#detail button", { hasText: "Add note" }).count(), 1, "one Add note button in the panel");
+
+  // Override: nothing chosen. Each field says what to do; the alert doesn't repeat it.
+  await page.locator("#detail button", { hasText: "Override status" }).click();
+  await page.waitForSelector("#action-dialog[open]");
+  assert.match(await page.getAttribute("#ad-submit", "class"), /btn-danger/);
+  await page.click("#ad-submit");
+  assert.equal(await page.textContent("#ad-staff-err"), "Choose who is performing this action.");
+  await chooseStaff(page);
+  assert.equal(await page.textContent("#ad-staff-err"), "", "the name's error goes once a name is chosen");
+  assert.equal(await page.getAttribute("#ad-staff", "aria-invalid"), null);
+  await page.click("#ad-submit");
+  assert.equal(await page.textContent("#ad-to-err"), "Choose the new status.");
+  assert.match(await page.textContent("#ad-reason-err"), /Say why/);
+  assert.equal((await page.textContent("#ad-msg")).trim(), "Check the 2 highlighted fields.");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "ad-to", "the first field to fix has focus");
+  await page.selectOption("#ad-to", "printing");
+  assert.equal(await page.textContent("#ad-to-err"), "");
+  await page.fill("#ad-reason", "Started on the Prusa by hand");
+  assert.equal(await page.textContent("#ad-reason-err"), "");
+  assert.equal((await page.textContent("#ad-msg")).trim(), "", "the summary goes with the last error");
+  assert.equal(sent, 0, "nothing was sent while fields were missing");
+  await page.keyboard.press("Escape");
+  await page.waitForFunction(() => !document.querySelector("#action-dialog").open);
+  assert.ok(await page.evaluate(() => document.querySelector("#detail").contains(document.activeElement)), "focus is back in the panel");
+
+  // Approve from the panel: a print time must be entered, and 0 is accepted (as the server does).
+  await page.locator("#detail .dt-actions button", { hasText: "Approve" }).click();
+  await page.waitForSelector("#action-dialog[open]");
+  await chooseStaff(page);
+  await page.fill("#ad-grams", "12");
+  await page.click("#ad-submit");
+  assert.equal(await page.textContent("#ad-hours-err"), "Enter the print time in hours.");
+  assert.equal((await page.textContent("#ad-msg")).trim(), "Check the highlighted field.");
+  await page.fill("#ad-hours", "0");
+  assert.equal(await page.textContent("#ad-hours-err"), "");
+  await page.click("#ad-submit");
+  await page.waitForFunction(() => !document.querySelector("#action-dialog").open);
+  // The panel re-renders for the new status and its Approve button is gone: focus stays in the panel.
+  await page.locator("#dt-title .status-pill", { hasText: "Pending confirmation" }).waitFor();
+  await page.waitForTimeout(200);
+  assert.ok(await page.evaluate(() => document.activeElement !== document.body && document.querySelector("#detail").contains(document.activeElement)),
+    `focus after approving: ${await page.evaluate(() => document.activeElement.outerHTML.slice(0, 80))}`);
+  await context.close();
+});
+
+test("on a phone a long dialog keeps its title and buttons in view; only its body scrolls", async () => {
+  const job = await submitJob(server, { first: "Phone", last: "Dialog" });
+  const { context, page } = await newPage(PHONE);
+  await signIn(page, server);
+  await card(page, job.id).locator("[data-action=approve]").click();
+  await page.waitForSelector("#action-dialog[open]");
+  const layout = () => page.evaluate(() => {
+    const r = (s) => document.querySelector(s).getBoundingClientRect();
+    const body = document.querySelector("#action-dialog .dialog-body");
+    return { title: r("#ad-title"), submit: r("#ad-submit"), scrolls: body.scrollHeight > body.clientHeight, vh: innerHeight };
+  });
+  let l = await layout();
+  assert.ok(l.scrolls, "the approval dialog is taller than a phone, so its body scrolls");
+  assert.ok(l.submit.bottom <= l.vh && l.submit.top >= 0, "the Approve button is on screen without scrolling");
+  await page.evaluate(() => { const b = document.querySelector("#action-dialog .dialog-body"); b.scrollTop = b.scrollHeight; });
+  l = await layout();
+  assert.ok(l.title.top >= 0 && l.title.bottom <= l.vh, "the title stays on screen after scrolling the body");
+  assert.ok(l.submit.bottom <= l.vh, "so do the buttons");
+  await page.click("#ad-submit");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "ad-staff", "the first field to fix is focused and scrolled to");
+  await context.close();
+});
+
+test("every status tab is reachable: all in view on a desk PC, a sideways row with a cue on a phone", async () => {
+  const { context, page } = await newPage({ width: 1366, height: 850 });
+  await signIn(page, server);
+  const tabs = () => page.evaluate(() => {
+    const w = document.querySelector(".tabs-wrap").getBoundingClientRect();
+    return [...document.querySelectorAll("#tabs .tab")].map((t) => {
+      const r = t.getBoundingClientRect();
+      return { id: t.id, inside: r.left >= w.left - 0.5 && r.right <= w.right + 0.5 && r.right <= innerWidth };
+    });
+  });
+  const all = await tabs();
+  assert.equal(all.length, 9);
+  assert.deepEqual(all.filter((t) => !t.inside).map((t) => t.id), [], "no tab is cut off at 1366 px");
+  await page.setViewportSize(PHONE);
+  await page.waitForTimeout(100);
+  assert.equal(await sideScroll(page), 0, "the tab row doesn't push the page sideways");
+  const wrap = page.locator(".tabs-wrap");
+  assert.equal(await wrap.getAttribute("data-more-right"), "true", "a fade says more tabs are to the right");
+  await page.evaluate(() => document.activeElement?.blur());
+  await page.keyboard.press("9");
+  await page.waitForFunction(() => document.querySelector("#tab-archived").getAttribute("aria-selected") === "true");
+  await page.waitForFunction(() => {
+    const r = document.querySelector("#tab-archived").getBoundingClientRect();
+    return r.left >= 0 && r.right <= innerWidth;
+  }, null, { timeout: 2000 });
+  assert.equal(await wrap.getAttribute("data-more-right"), "false", "at the end of the row the right fade goes");
+  assert.equal(await wrap.getAttribute("data-more-left"), "true");
   await context.close();
 });

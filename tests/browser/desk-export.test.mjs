@@ -46,7 +46,10 @@ test("payments export to a spreadsheet from the dashboard", async () => {
   await page.fill("#ex-from", `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`);
   await page.fill("#ex-to", `${now.getFullYear() - 1}-01-01`);
   await page.click("#export-jobs");
-  await page.locator("#export-error", { hasText: "must not be before from" }).waitFor();
+  await page.locator("#export-error", { hasText: "The To day is before the From day" }).waitFor();
+  assert.equal(await page.getAttribute("#ex-to", "aria-invalid"), "true", "the dates are marked");
+  await page.fill("#ex-to", `${now.getFullYear()}-12-31`);
+  assert.equal(await page.textContent("#export-error"), "", "the message goes once a date changes");
   await context.close();
 });
 
@@ -89,9 +92,23 @@ test("analytics: the figures of the demo lab, two charts, tables; at desktop and
     assert.equal(await sideScroll(page), 0, "no sideways scrolling");
     assert.deepEqual(await axeViolations(page), []);
     await screenshot(page, `desk-analytics-${name}`);
+    // Each table's scrolling region has a name of its own (no two landmarks alike).
+    const regions = await page.evaluate(() => [...document.querySelectorAll("[role=region], section[aria-labelledby]")]
+      .map((n) => n.getAttribute("aria-label") || document.getElementById(n.getAttribute("aria-labelledby"))?.textContent));
+    assert.equal(new Set(regions).size, regions.length, regions.join(" | "));
+    // A period that ends before it starts is explained; the old figures are greyed, not passed off as new.
+    await page.selectOption("#an-preset", "");
+    await page.fill("#an-from", "2026-03-01");
+    await page.fill("#an-to", "2026-02-01");
+    await page.click("#range button[type=submit]");
+    await page.locator("#range-error", { hasText: "The To day is before the From day" }).waitFor();
+    assert.equal(await page.getAttribute("#an-to", "aria-invalid"), "true");
+    assert.ok(await page.locator("#figures.stale").count() === 1, "the previous figures are greyed");
     // A shorter period reloads the figures and keeps the range in the URL.
     await page.selectOption("#an-preset", "28");
     await page.waitForFunction(() => new URLSearchParams(location.search).get("from") !== null);
+    await page.waitForFunction(() => !document.querySelector("#figures").classList.contains("stale"));
+    assert.equal(await page.textContent("#range-error"), "");
     assert.deepEqual(errors, []);
     await context.close();
   }

@@ -153,3 +153,39 @@ test("after a dropped connection the status page catches up", async () => {
   await page.waitForFunction(() => document.querySelector("#live").dataset.live === "on");
   await context.close();
 });
+
+test("a rejection's reasons read as a plain list under their step; cancel's buttons fit a phone", async () => {
+  const job = await submit(server, { first: "Rae", email: "rae@student.example.edu", size: [21, 22, 23] });
+  await act(server, job.id, "reject", "uploaded", { reasons: ["Walls too thin", "Not scaled correctly"] });
+  const context = await browser.newContext({ viewport: PHONE });
+  const page = await context.newPage();
+  await page.goto(server.url + statusPath(job));
+  await page.waitForSelector("#timeline .extra li");
+  // Only the steps carry the timeline's dots and line; the reasons are one plain bulleted list.
+  const marks = await page.evaluate(() => [...document.querySelectorAll("#timeline li")].map((li) => ({
+    nested: !!li.parentElement.closest("li"), dot: getComputedStyle(li, "::before").content !== "none",
+  })));
+  assert.ok(marks.some((m) => m.nested), "the reasons are listed");
+  assert.deepEqual(marks.filter((m) => m.nested && m.dot), [], "no timeline dot on a reason");
+  assert.ok(marks.filter((m) => !m.nested).every((m) => m.dot), "every step has its dot");
+  await context.close();
+
+  // The cancel dialog on a phone: both buttons full width, on screen.
+  const other = await submit(server, { first: "Kim", email: "kim@student.example.edu", size: [24, 25, 26] });
+  const c2 = await browser.newContext({ viewport: PHONE });
+  const p2 = await c2.newPage();
+  await p2.goto(server.url + statusPath(other));
+  await p2.waitForSelector("#cancel-card:not([hidden]) button");
+  await p2.click("#cancel-card button");
+  await p2.waitForSelector("#cancel-dialog[open]");
+  const widths = await p2.evaluate(() => [...document.querySelectorAll("#cancel-dialog .dialog-foot .btn")].map((b) => {
+    const r = b.getBoundingClientRect();
+    return { w: r.width, foot: b.parentElement.clientWidth, bottom: r.bottom, vh: innerHeight };
+  }));
+  assert.equal(widths.length, 2);
+  for (const b of widths) {
+    assert.ok(b.w >= b.foot - 50, `a full-width button (${b.w} of ${b.foot})`);
+    assert.ok(b.bottom <= b.vh, "on screen");
+  }
+  await c2.close();
+});

@@ -33,6 +33,14 @@ test("a student submits a real STL: preview, size, fit warning, progress, succes
   assert.match(await page.textContent("#first_name-error"), /Enter your first name/);
   assert.match(await page.textContent("#model-error"), /Choose your model file/);
   assert.equal(await page.evaluate(() => document.activeElement.id), "first_name");
+  // A missing print method is one error at the method, not three more on what depends on it.
+  assert.match(await page.textContent("#method-error"), /Choose a print method/);
+  for (const dep of ["material", "color", "printer"]) assert.equal(await page.textContent(`#${dep}-error`), "", `no ${dep} error before a method`);
+  // The summary counts the messages the student can see, and an unticked box is marked red.
+  const shown = await page.locator(".field-error:not(:empty)").count();
+  assert.equal(await page.textContent("#form-error"), `Please correct the ${shown} highlighted fields.`);
+  assert.equal(await page.getAttribute("#ack_mm", "aria-invalid"), "true");
+  assert.equal(await page.locator("#ack_mm").evaluate((el) => getComputedStyle(el).outlineColor), "rgb(180, 35, 24)");
 
   await page.fill("#first_name", "Jane");
   await page.fill("#last_name", "<b>Doe</b>");
@@ -99,6 +107,21 @@ test("a student submits a real STL: preview, size, fit warning, progress, succes
   const jobs = await server.api(`/api/collections/jobs/records?filter=short_id="${shortId}"`, { as: "ws" });
   assert.equal(jobs.body.items[0].last_name, "<b>Doe</b>");
   assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a file the browser can't read: a plain explanation, no parser error text", async () => {
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  await page.goto(server.url + "/");
+  await page.waitForSelector("input[name=method]");
+  await page.setInputFiles("#model", { name: "bracket.stl", mimeType: "application/octet-stream", buffer: Buffer.from("this is not an stl file at all".repeat(3)) });
+  const note = page.locator("#preview-error");
+  await note.waitFor();
+  const text = await note.textContent();
+  assert.match(text, /could not be read as an STL, OBJ or 3MF model/);
+  assert.match(text, /You can still send it/);
+  assert.doesNotMatch(text, /buffer|allocation|undefined|Error/i, text);
   await context.close();
 });
 

@@ -1,18 +1,20 @@
-// The interactive preview: the model lit and centred on a build plate, turned
-// with the mouse or a finger (OrbitControls). It renders only when something
-// changes, so an idle page costs nothing.
+// The interactive 3D view shared by the submit page's preview and the desk's
+// detail panel: the model lit and centred on a build plate, framed whole at any
+// size of its box, turned with the mouse or a finger (OrbitControls). It renders
+// only when something changes, so an idle page costs nothing.
 import * as THREE from "three";
 import { OrbitControls } from "three/addons/controls/OrbitControls.js";
 
 /** Viewer draws one model at a time into container. */
 export class Viewer {
-  constructor(container) {
+  /** container needs a size (e.g. an aspect-ratio); label is what a screen reader hears. */
+  constructor(container, label = "3D preview of your model") {
     this.container = container;
     this.renderer = new THREE.WebGLRenderer({ antialias: true, alpha: true, preserveDrawingBuffer: true });
     this.renderer.setPixelRatio(Math.min(window.devicePixelRatio || 1, 2));
     const canvas = this.renderer.domElement;
     canvas.setAttribute("role", "img");
-    canvas.setAttribute("aria-label", "3D preview of your model");
+    canvas.setAttribute("aria-label", label);
     container.append(canvas);
     this.scene = new THREE.Scene();
     this.camera = new THREE.PerspectiveCamera(40, 4 / 3, 0.1, 100000);
@@ -24,7 +26,8 @@ export class Viewer {
     this.controls = new OrbitControls(this.camera, canvas);
     this.controls.enableDamping = false;
     this.controls.addEventListener("change", () => this.render());
-    new ResizeObserver(() => this.resize()).observe(container);
+    this.observer = new ResizeObserver(() => this.resize());
+    this.observer.observe(container);
     this.resize();
   }
 
@@ -69,4 +72,12 @@ export class Viewer {
   }
 
   render() { this.renderer.render(this.scene, this.camera); }
+
+  /** dispose frees the WebGL context: browsers allow only a few at once. */
+  dispose() {
+    this.observer.disconnect();
+    this.controls.dispose();
+    this.renderer.dispose();
+    this.renderer.forceContextLoss();
+  }
 }
