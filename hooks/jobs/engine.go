@@ -135,45 +135,35 @@ func Do(app core.App, req Request) (*core.Record, error) {
 		return s.job, nil
 	}
 	for attempt := 1; ; attempt++ {
+		// Other moves kept changing the job first: the last attempt is
+		// planned while holding the writer, where nothing can change it.
+		locked := attempt == maxPlans
 		var s *step
-		err := func() error {
-			if attempt == maxPlans {
-				// Other moves kept changing the job first: plan while holding
-				// the writer, where nothing can change it, so no move starves.
-				return inTurn(app, false, func(tx core.App) (err error) {
-					defer func() {
-						if err != nil && s != nil && s.wrote {
-							err = &savedThenFailed{err}
-						}
-					}()
-					if s, _, err = plan(tx, pre, lab, false); err != nil {
-						return err
-					}
-					return s.write(tx)
-				})
-			}
-			var snap stmts.Snapshot
+		var snap stmts.Snapshot
+		if !locked {
 			var err error
 			if s, snap, err = plan(app, pre, lab, false); err != nil {
-				return err
+				return nil, err
 			}
 			afterPlan(app, req.JobID)
-			return inTurn(app, false, func(tx core.App) (err error) {
-				defer func() {
-					if err != nil && s.wrote {
-						err = &savedThenFailed{err}
-					}
-				}()
-				same, err := stmts.Unchanged(tx, schema.Jobs, req.JobID, snap)
-				if err != nil {
+		}
+		err := inTurn(app, false, func(tx core.App) (err error) {
+			defer func() {
+				if err != nil && s != nil && s.wrote {
+					err = &savedThenFailed{err}
+				}
+			}()
+			if locked {
+				if s, _, err = plan(tx, pre, lab, false); err != nil {
 					return err
 				}
-				if !same {
-					return errReplan
-				}
-				return s.write(tx)
-			})
-		}()
+			} else if same, err := stmts.Unchanged(tx, schema.Jobs, req.JobID, snap); err != nil {
+				return err
+			} else if !same {
+				return errReplan
+			}
+			return s.write(tx)
+		})
 		if errors.Is(err, errReplan) {
 			continue
 		}
