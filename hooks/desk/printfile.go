@@ -29,13 +29,13 @@ import (
 // SlicedExts are the sliced-file types staff may attach as a job's print file
 // (SPEC §4). Only G-code and sliced 3MF carry an estimate PrintLab can read; the
 // others are stored as they are.
+var SlicedExts = []string{".3mf", ".gcode", ".gco", ".g", ".bgcode", ".form", ".idea"}
+
 // refusedCodes are the reader's findings that mean the file is not what its
 // name says, or is hostile (a zip bomb served to a slicer later): the upload
 // is refused. Other findings only mean no estimate could be read.
 var refusedCodes = []string{model3d.CodeWrongType, model3d.CodeNotAZip, model3d.CodeZipBomb,
 	model3d.CodeTooManyEntries, model3d.CodeUnsafeName, model3d.CodeEmpty}
-
-var SlicedExts = []string{".3mf", ".gcode", ".gco", ".g", ".bgcode", ".form", ".idea"}
 
 // printFileBodyLimit bounds the whole multipart request before the handler sees
 // it; the handler applies the lab's own, usually smaller, cap while streaming.
