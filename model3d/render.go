@@ -34,7 +34,6 @@ var (
 	// three visible sides of a box get three clearly different tones.
 	lightKey  = viewDir(-0.5, 0.6, 0.6)
 	lightFill = viewDir(0.6, -0.2, 0.5)
-	baseColor = [3]float64{236, 128, 40}
 )
 
 func viewDir(r, u, c float64) [3]float64 {
@@ -83,6 +82,10 @@ type RenderOptions struct {
 	// halving the work. It is exact only for closed, consistently and
 	// outward wound meshes (see CanCull); elsewhere it leaves holes.
 	CullBackFaces bool
+	// Color is the model's colour in full light. The zero value means
+	// DefaultColor; otherwise alpha is ignored. ColorFor gives it from a
+	// colour name.
+	Color color.NRGBA
 }
 
 // CanCull reports whether back-face culling is exact for a mesh with
@@ -283,12 +286,16 @@ func renderAt(m *Mesh, size int, opt RenderOptions, budget float64) (*image.NRGB
 		}()
 	}
 	wg.Wait()
+	base := opt.Color
+	if base == (color.NRGBA{}) {
+		base = DefaultColor
+	}
 	// Box-filter 2×2 supersamples: coverage becomes alpha, colour is the
 	// mean of the covered samples (so edges don't darken).
 	var lut [256][3]uint32
 	for s := 1; s < 256; s++ {
-		for c := range 3 {
-			lut[s][c] = uint32(math.Min(255, baseColor[c]*float64(s)/255))
+		for c, v := range [3]uint8{base.R, base.G, base.B} {
+			lut[s][c] = uint32(math.Min(255, float64(v)*float64(s)/255))
 		}
 	}
 	pix := img.Pix
@@ -418,17 +425,19 @@ func shadeOf(v []float32) uint8 {
 // background and re-encoded, never passed through as raw bytes), else the
 // rendered view from RenderPNG.
 func Thumbnail(w io.Writer, m *Mesh, size int) error {
-	return thumbnail(w, m, size, RenderOptions{})
+	return ThumbnailWith(w, m, size, RenderOptions{})
 }
 
 // ThumbnailFor is Thumbnail for a mesh already analysed (s = Analyze(m)):
 // it renders with back-face culling when CanCull(s), which is about
 // twice as fast and gives the same picture.
 func ThumbnailFor(w io.Writer, m *Mesh, s Stats, size int) error {
-	return thumbnail(w, m, size, RenderOptions{CullBackFaces: CanCull(s)})
+	return ThumbnailWith(w, m, size, RenderOptions{CullBackFaces: CanCull(s)})
 }
 
-func thumbnail(w io.Writer, m *Mesh, size int, opt RenderOptions) error {
+// ThumbnailWith is Thumbnail with options for the rendered view (a 3MF's
+// own thumbnail is used as it is, whatever the options).
+func ThumbnailWith(w io.Writer, m *Mesh, size int, opt RenderOptions) error {
 	if size < MinThumbSize || size > MaxThumbSize {
 		return badThumbSize(size)
 	}

@@ -26,7 +26,7 @@ const (
 	ExitUsage    = 2
 )
 
-const usage = `usage: printlab model FILE [--json] [--thumb OUT.png] [--size N]
+const usage = `usage: printlab model FILE [--json] [--thumb OUT.png] [--size N] [--color NAME]
                      [--fits [NAME=]XxYxZ]... [--density G_PER_CM3] [--fill FRACTION]
                      [--max-mb N]
 
@@ -91,6 +91,7 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	thumb := fs.String("thumb", "", "write a PNG thumbnail to this file")
 	size := fs.Int("size", 512, "thumbnail size in pixels")
+	colorName := fs.String("color", "", `draw the thumbnail in this colour, named as in the catalog (e.g. "True Red")`)
 	density := fs.Float64("density", 1.24, "material density in g/cm³ for the weight estimate")
 	fill := fs.Float64("fill", 1, "fraction of the volume printed, for the weight estimate")
 	maxMB := fs.Int64("max-mb", 0, "accept files up to this many MiB instead of the upload limit")
@@ -122,7 +123,7 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	if *maxMB > 0 {
 		lim.MaxBytes = *maxMB << 20
 	}
-	rep, err := check(files[0], lim, *thumb, *size, *density, *fill, fits)
+	rep, err := check(files[0], lim, *thumb, *size, *colorName, *density, *fill, fits)
 	if err != nil {
 		var me *model3d.Error
 		if !errors.As(err, &me) {
@@ -145,7 +146,7 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	return ExitOK
 }
 
-func check(path string, lim model3d.Limits, thumb string, size int, density, fill float64, fits fitsFlag) (Report, error) {
+func check(path string, lim model3d.Limits, thumb string, size int, colorName string, density, fill float64, fits fitsFlag) (Report, error) {
 	rep := Report{File: filepath.Base(path)}
 	f, err := os.Open(path)
 	if err != nil {
@@ -191,7 +192,7 @@ func check(path string, lim model3d.Limits, thumb string, size int, density, fil
 		}
 	}
 	if thumb != "" {
-		if err := writeThumb(thumb, m, s, size); err != nil {
+		if err := writeThumb(thumb, m, s, size, colorName); err != nil {
 			return rep, err
 		}
 		rep.Thumbnail = thumb
@@ -199,12 +200,13 @@ func check(path string, lim model3d.Limits, thumb string, size int, density, fil
 	return rep, nil
 }
 
-func writeThumb(path string, m *model3d.Mesh, s model3d.Stats, size int) error {
+func writeThumb(path string, m *model3d.Mesh, s model3d.Stats, size int, colorName string) error {
 	out, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	if err := model3d.ThumbnailFor(out, m, s, size); err != nil {
+	opt := model3d.RenderOptions{CullBackFaces: model3d.CanCull(s), Color: model3d.ColorFor(colorName)}
+	if err := model3d.ThumbnailWith(out, m, size, opt); err != nil {
 		out.Close()
 		return err
 	}

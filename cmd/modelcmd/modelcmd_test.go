@@ -57,6 +57,41 @@ func TestHumanOutputAndThumbnail(t *testing.T) {
 	}
 }
 
+// --color draws the thumbnail in a catalog colour; without it, the default orange.
+func TestThumbnailColor(t *testing.T) {
+	dir := t.TempDir()
+	stl := writeFile(t, dir, "cube.stl", func(b *bytes.Buffer) error { return model3d.WriteBinarySTL(b, testmesh.Cube(20)) })
+	sums := func(args ...string) (r, g, b uint64) {
+		t.Helper()
+		thumb := filepath.Join(dir, "cube.png")
+		if code, _, errs := run(append([]string{stl, "--thumb", thumb, "--size", "64"}, args...)...); code != modelcmd.ExitOK {
+			t.Fatalf("code %d: %s", code, errs)
+		}
+		f, err := os.Open(thumb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		img, err := png.Decode(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for y := range 64 {
+			for x := range 64 {
+				cr, cg, cb, _ := img.At(x, y).RGBA()
+				r, g, b = r+uint64(cr), g+uint64(cg), b+uint64(cb)
+			}
+		}
+		return r, g, b
+	}
+	if r, g, b := sums("--color", "Blue"); b < 2*r || b < g {
+		t.Errorf("--color Blue: r %d g %d b %d", r, g, b)
+	}
+	if r, g, b := sums(); r < 2*b || r < g {
+		t.Errorf("no --color: r %d g %d b %d", r, g, b)
+	}
+}
+
 func TestJSON(t *testing.T) {
 	dir := t.TempDir()
 	p := writeFile(t, dir, "torus.3mf", func(b *bytes.Buffer) error { return model3d.Write3MF(b, testmesh.Torus(40, 15, 40, 20), "t") })

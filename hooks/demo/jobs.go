@@ -132,7 +132,7 @@ func submitDemo(app core.App, st student, now time.Time) (*core.Record, error) {
 	if err := model3d.WriteBinarySTL(&stl, mesh); err != nil {
 		return nil, err
 	}
-	if err := model3d.Thumbnail(&png, mesh, 256); err != nil {
+	if err := model3d.ThumbnailWith(&png, mesh, 256, model3d.RenderOptions{Color: model3d.ColorFor(st.color)}); err != nil {
 		return nil, err
 	}
 	stats := model3d.Analyze(mesh)

@@ -84,13 +84,13 @@ func (a *afterwork) close(app core.App) {
 	}
 }
 
-// thumbnail renders the job's thumbnail from the parsed mesh and stores it in
-// the job's thumbnail field (which rewrites the sidecar and tells the status
-// page through the update hooks).
+// thumbnail renders the job's thumbnail from the parsed mesh, in the colour the
+// student chose, and stores it in the job's thumbnail field (which rewrites the
+// sidecar and tells the status page through the update hooks).
 // The parse budget's held bytes are released once the mesh is no longer needed;
 // after a large model the memory is handed back to the OS at once rather than
 // kept as heap headroom.
-func (a *afterwork) thumbnail(app core.App, jobID string, mesh *model3d.Mesh, b *budget, held int64) {
+func (a *afterwork) thumbnail(app core.App, jobID, color string, mesh *model3d.Mesh, b *budget, held int64) {
 	done := func() {
 		if held > 0 {
 			b.release(held)
@@ -105,7 +105,7 @@ func (a *afterwork) thumbnail(app core.App, jobID string, mesh *model3d.Mesh, b 
 	}
 	ok := a.run(func() {
 		defer done()
-		err := storeThumbnail(app, jobID, mesh)
+		err := storeThumbnail(app, jobID, color, mesh)
 		mesh = nil
 		if err != nil {
 			app.Logger().Error("printlab: thumbnail", "job", jobID, "error", err)
@@ -116,9 +116,10 @@ func (a *afterwork) thumbnail(app core.App, jobID string, mesh *model3d.Mesh, b 
 	}
 }
 
-func storeThumbnail(app core.App, jobID string, mesh *model3d.Mesh) error {
+func storeThumbnail(app core.App, jobID, color string, mesh *model3d.Mesh) error {
 	var buf bytes.Buffer
-	if err := model3d.Thumbnail(&buf, mesh, ThumbSize); err != nil {
+	opt := model3d.RenderOptions{Color: model3d.ColorFor(color)}
+	if err := model3d.ThumbnailWith(&buf, mesh, ThumbSize, opt); err != nil {
 		return err
 	}
 	// Reload and save inside one (immediate) transaction, so a staff action

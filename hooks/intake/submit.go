@@ -163,7 +163,7 @@ func (s *submitter) submit(e *core.RequestEvent) error {
 		return jobs.Respond(e, err)
 	}
 	created = true
-	s.after.thumbnail(e.App, job.Id, mesh, s.parsing, held)
+	s.after.thumbnail(e.App, job.Id, job.GetString("color"), mesh, s.parsing, held)
 	held = 0
 	return e.JSON(http.StatusCreated, map[string]any{
 		"id": job.Id, "short_id": job.GetString("short_id"), "status_url": link,

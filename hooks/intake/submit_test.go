@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"image/png"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -211,6 +212,51 @@ func TestSubmitAccepted(t *testing.T) {
 	}
 	if r := get(t, app, "/api/printlab/status/"+out.ID+"/thumbnail?key=wrong"); r.Code != 404 {
 		t.Errorf("thumbnail with a wrong key: %d", r.Code)
+	}
+}
+
+// The rendered thumbnail is drawn in the colour the student chose.
+func TestSubmitThumbnailInJobColour(t *testing.T) {
+	isolateTemp(t)
+	app, fx := testapp.NewSeeded(t)
+	defer app.Cleanup()
+	fields := validFields(fx)
+	fields["color"] = "Blue"
+	res := post(t, app, fields, "cube.stl", cubeSTL(t, 20))
+	if res.Code != http.StatusCreated {
+		t.Fatalf("status %d: %s", res.Code, res.Body)
+	}
+	var out struct {
+		ID string `json:"id"`
+	}
+	json.Unmarshal(res.Body.Bytes(), &out)
+	var job *core.Record
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if job, _ = app.FindRecordById(schema.Jobs, out.ID); job != nil && job.GetString("thumbnail") != "" {
+			break
+		}
+	}
+	if job == nil || job.GetString("thumbnail") == "" {
+		t.Fatal("no thumbnail after 5 s")
+	}
+	f, err := os.Open(filepath.Join(app.DataDir(), "storage", job.BaseFilesPath(), job.GetString("thumbnail")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r, g, b uint64
+	for y := img.Bounds().Min.Y; y < img.Bounds().Max.Y; y++ {
+		for x := img.Bounds().Min.X; x < img.Bounds().Max.X; x++ {
+			cr, cg, cb, _ := img.At(x, y).RGBA()
+			r, g, b = r+uint64(cr), g+uint64(cg), b+uint64(cb)
+		}
+	}
+	if b < 2*r || b < g {
+		t.Errorf("a Blue job's thumbnail is not blue: r %d g %d b %d", r, g, b)
 	}
 }
 
