@@ -114,6 +114,7 @@ var funcs = texttemplate.FuncMap{
 	"days":   formatDays,
 	"join":   strings.Join,
 	"minus":  func(a, b int) int { return a - b },
+	"upper":  strings.ToUpper,
 	"method": methodLabel,
 }
 

@@ -61,6 +61,8 @@ func Jobs(opts Options) []Job {
 		{Name: "pickups", Spec: "15 8-20 * * *", Run: Pickups},
 		{Name: "archive", Spec: "30 3 * * *", Run: opts.archive},
 		{Name: "prune", Spec: "45 3 * * *", Run: Prune},
+		// Before the desk opens, lab time; it sends nothing unless the lab turned it on.
+		{Name: "summary", Spec: "30 7 * * *", Run: DailySummary},
 	}
 	if opts.Integrity != nil {
 		jobs = append(jobs, Job{Name: "integrity", Spec: "15 4 * * *", Run: opts.Integrity})

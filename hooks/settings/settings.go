@@ -4,8 +4,14 @@ package settings
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
+
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/ozzo-validation/v4/is"
 
 	"github.com/pocketbase/pocketbase/core"
 
@@ -40,6 +46,8 @@ type Lab struct {
 	Disciplines        []string
 	RejectionReasons   []string
 	DailySummary       bool
+	// SummaryTo is who gets the daily summary (empty: the contact email).
+	SummaryTo []string
 }
 
 // Location is the lab's time zone, UTC when the setting is not a known zone.
@@ -115,6 +123,9 @@ func load(app core.App) (Lab, error) {
 		SoundVolume:       r.GetFloat("sound_volume"),
 		DailySummary:      r.GetBool("daily_summary"),
 	}
+	// The record's validation refuses a bad list; one saved before that rule
+	// (or written around it) is read as far as it goes.
+	l.SummaryTo, _ = Addresses(r.GetString("summary_to"))
 	if err := r.UnmarshalJSONField("pickup_reminder_days", &l.PickupReminderDays); err != nil {
 		l.PickupReminderDays = nil
 	}
@@ -175,6 +186,32 @@ func Register(app core.App) {
 	// Both before the write (so nothing reads a stale value while it commits)
 	// and after it (so a read during the write does not re-cache the old one).
 	app.OnRecordUpdate(schema.LabSettings).BindFunc(forget)
+	app.OnRecordValidate(schema.LabSettings).BindFunc(func(e *core.RecordEvent) error {
+		if _, err := Addresses(e.Record.GetString("summary_to")); err != nil {
+			return validation.Errors{"summary_to": validation.NewError("validation_invalid_email", err.Error())}
+		}
+		return e.Next()
+	})
 	app.OnRecordAfterUpdateSuccess(schema.LabSettings).BindFunc(forget)
 	app.OnRecordAfterCreateSuccess(schema.LabSettings).BindFunc(forget)
+}
+
+// Addresses splits a list of email addresses separated by commas, semicolons
+// or white space, as an admin types them. It returns the valid ones in order,
+// without repeats, and an error naming the first one that is not an address.
+func Addresses(list string) ([]string, error) {
+	var out []string
+	var bad error
+	for _, a := range strings.FieldsFunc(list, func(r rune) bool { return r == ',' || r == ';' || unicode.IsSpace(r) }) {
+		if err := is.EmailFormat.Validate(a); err != nil || len(a) > 254 || strings.ContainsAny(a, "<>\"") {
+			if bad == nil {
+				bad = fmt.Errorf("%q is not an email address; separate addresses with commas", a)
+			}
+			continue
+		}
+		if !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out, bad
 }
