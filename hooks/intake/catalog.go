@@ -1,12 +1,15 @@
 package intake
 
 import (
+	"fmt"
+	"image/color"
 	"net/http"
 
 	"github.com/pocketbase/pocketbase/core"
 
 	"printlab/hooks/jobs"
 	"printlab/hooks/settings"
+	"printlab/model3d"
 	"printlab/schema"
 )
 
@@ -40,7 +43,7 @@ func catalog(e *core.RequestEvent) error {
 		ms = append(ms, map[string]any{
 			"id": m.Id, "name": m.GetString("name"), "method": m.GetString("method"),
 			"description": m.GetString("description"), "cents_per_gram": m.GetInt("cents_per_gram"),
-			"density": m.GetFloat("density"), "colors": colors,
+			"density": m.GetFloat("density"), "colors": colors, "swatches": swatches(colors),
 		})
 	}
 	disciplines := lab.Disciplines
@@ -59,4 +62,21 @@ func catalog(e *core.RequestEvent) error {
 		"printers":         ps,
 		"materials":        ms,
 	})
+}
+
+// swatches maps each colour name to the "#rrggbb" the server draws thumbnails
+// in (model3d.ColorFor), so the pages' swatches and 3D views match the
+// thumbnails without a second name-to-colour table in JavaScript. A map beside
+// "colors" rather than objects in it keeps older clients working.
+func swatches(colors []string) map[string]string {
+	out := make(map[string]string, len(colors))
+	for _, name := range colors {
+		out[name] = cssHex(model3d.ColorFor(name))
+	}
+	return out
+}
+
+// cssHex writes c as CSS and three.js read it ("#rrggbb"); ColorFor's colours are opaque.
+func cssHex(c color.NRGBA) string {
+	return fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B)
 }

@@ -448,31 +448,6 @@ func TestSubmitFailureAfterFileStoredLeavesNothing(t *testing.T) {
 	assertNothingStored(t, app, tmp)
 }
 
-func TestCatalog(t *testing.T) {
-	app, fx := testapp.NewSeeded(t)
-	defer app.Cleanup()
-	res := get(t, app, "/api/printlab/catalog")
-	if res.Code != 200 {
-		t.Fatal(res.Code)
-	}
-	var cat map[string]any
-	json.Unmarshal(res.Body.Bytes(), &cat)
-	keys := []string{"lab_name", "notice_html", "min_charge_cents", "max_upload_mb", "estimate_fill", "disciplines", "printers", "materials"}
-	if len(cat) != len(keys) {
-		t.Errorf("catalog keys: %v", cat)
-	}
-	body := res.Body.String()
-	for _, want := range []string{`"name":"Prusa MK4S"`, `"build_mm":[250,210,220]`, `"name":"Formlabs Form 3"`, `"cents_per_gram":10`,
-		`"density":1.24`, `"True Red"`, `"Landscape Architecture"`, `"min_charge_cents":300`, `"max_upload_mb":50`, fx.Printer.Id} {
-		if !strings.Contains(body, want) {
-			t.Errorf("catalog lacks %s", want)
-		}
-	}
-	if strings.Contains(body, "Retired Ender 3") || strings.Contains(body, "pickup") || strings.Contains(body, "smtp") {
-		t.Errorf("catalog shows more than the submit page needs: %s", body)
-	}
-}
-
 // --- helpers over the test app's router ---
 
 func setSetting(tb testing.TB, app core.App, field string, v any) {

@@ -5,6 +5,7 @@ import { h, clear, $ } from "/shared/dom.js";
 import { statusLabel } from "/shared/status.js";
 import { money, dateTime, mm, grams as fmtGrams, hours as fmtHours } from "/shared/format.js";
 import { toast } from "/shared/toast.js";
+import { loadCatalog, swatchOf } from "/shared/swatches.js";
 import { pb, call, fileURL } from "./lib.js";
 import { ctx, badges } from "./app.js";
 import { actionsFor, openAction } from "./dialogs.js";
@@ -202,8 +203,9 @@ function viewerSection(job) {
     e.target.textContent = "Loading the 3D view…";
     try {
       const { showModel } = await import("./viewer.js");
-      const url = await fileURL(job, job.model);
-      await showModel(box, url, job.model);
+      // Without the catalog the model is still worth seeing, in the default colour.
+      const [url, catalog] = await Promise.all([fileURL(job, job.model), loadCatalog().catch(() => null)]);
+      await showModel(box, url, job.model, swatchOf(catalog, job.color));
     } catch (err) {
       clear(box, h("p", { class: "field-error" }, `The 3D view could not load: ${err.message}`));
     }

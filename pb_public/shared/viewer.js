@@ -1,9 +1,13 @@
 // The interactive 3D view shared by the submit page's preview and the desk's
 // detail panel: the model lit and centred on a build plate, framed whole at any
 // size of its box, turned with the mouse or a finger (OrbitControls). It renders
-// only when something changes, so an idle page costs nothing.
+// only when something changes, so an idle page costs nothing. The model is
+// drawn in the job's colour when the page knows it (shared/swatches.js).
 import * as THREE from "three";
 import { OrbitControls } from "three/addons/controls/OrbitControls.js";
+
+/** DEFAULT_COLOR draws a model whose colour is not chosen yet or not known. */
+export const DEFAULT_COLOR = "#3d7be0";
 
 /** Viewer draws one model at a time into container. */
 export class Viewer {
@@ -16,6 +20,8 @@ export class Viewer {
     canvas.setAttribute("role", "img");
     canvas.setAttribute("aria-label", label);
     container.append(canvas);
+    // One material for every model shown, so a colour change is one assignment.
+    this.material = new THREE.MeshStandardMaterial({ roughness: 0.55, metalness: 0.05, side: THREE.DoubleSide });
     this.scene = new THREE.Scene();
     this.camera = new THREE.PerspectiveCamera(40, 4 / 3, 0.1, 100000);
     this.scene.add(new THREE.HemisphereLight(0xffffff, 0x8899aa, 1.6));
@@ -28,15 +34,26 @@ export class Viewer {
     this.controls.addEventListener("change", () => this.render());
     this.observer = new ResizeObserver(() => this.resize());
     this.observer.observe(container);
+    this.setColor(DEFAULT_COLOR);
     this.resize();
+  }
+
+  /**
+   * setColor draws the model in hex ("#rrggbb"), or in DEFAULT_COLOR when hex
+   * is empty. The container's data-model-color is read back from three.js's
+   * material, so it says what is drawn (the browser tests check it).
+   */
+  setColor(hex) {
+    this.material.color.set(hex || DEFAULT_COLOR);
+    this.container.dataset.modelColor = `#${this.material.color.getHexString()}`;
+    this.render();
   }
 
   /** show replaces the model; obj is in mm with Z up, as 3D-print files are. */
   show(obj) {
     if (this.model) this.scene.remove(this.model);
     if (this.grid) this.scene.remove(this.grid);
-    const material = new THREE.MeshStandardMaterial({ color: 0x3d7be0, roughness: 0.55, metalness: 0.05, side: THREE.DoubleSide });
-    obj.traverse((m) => { if (m.isMesh) { m.material = material; m.geometry.computeVertexNormals?.(); } });
+    obj.traverse((m) => { if (m.isMesh) { m.material = this.material; m.geometry.computeVertexNormals?.(); } });
     const wrap = new THREE.Group();
     wrap.add(obj);
     wrap.rotation.x = -Math.PI / 2; // Z up (printers) → Y up (three.js)
@@ -77,6 +94,7 @@ export class Viewer {
   dispose() {
     this.observer.disconnect();
     this.controls.dispose();
+    this.material.dispose();
     this.renderer.dispose();
     this.renderer.forceContextLoss();
   }

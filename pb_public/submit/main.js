@@ -1,10 +1,11 @@
 // The submit page (SPEC §5): the lab's notice, the form with choices that
 // follow the print method, validation as you type, a 3D preview with size,
 // fit and units warnings, the instant estimate, and an upload with progress.
-import { api } from "/shared/api.js";
+// The chosen colour shows as a swatch and colours the preview.
 import { h, clear, $ } from "/shared/dom.js";
 import { money, mm, bytes } from "/shared/format.js";
 import { safeFragment } from "/shared/html.js";
+import { loadCatalog, swatchOf } from "/shared/swatches.js";
 import { rules, firstInvalid } from "./validate.js";
 import { loadModel, measure, fitsIn, unitsWarning, estimateCents } from "./model.js";
 import { upload } from "./upload.js";
@@ -22,7 +23,7 @@ init();
 
 async function init() {
   try {
-    state.catalog = await api("/api/printlab/catalog");
+    state.catalog = await loadCatalog();
   } catch (err) {
     const el = $("#load-error");
     el.textContent = `The form could not be loaded: ${err.message}`;
@@ -50,6 +51,7 @@ async function init() {
       h("span", { class: "choice-text" }, METHODS[m]?.text || "")))));
 
   $("#material").addEventListener("change", () => { fillColors(); updateModelInfo(); });
+  $("#color").addEventListener("change", showColor);
   $("#model").addEventListener("change", (e) => chooseFile(e.target.files[0]));
   setupDrop();
   form.addEventListener("input", (e) => touch(e.target));
@@ -83,6 +85,16 @@ function fillColors() {
   clear(sel, h("option", { value: "" }, mat ? "Choose…" : "Choose a material first"),
     (mat?.colors || []).map((c) => h("option", { value: c }, c)));
   if (mat?.colors.includes(prev)) sel.value = prev;
+  showColor();
+}
+
+/** showColor puts the chosen colour in the swatch beside the list and on the preview. */
+function showColor() {
+  const hex = swatchOf(state.catalog, $("#color").value);
+  const swatch = $("#color-swatch");
+  swatch.style.backgroundColor = hex;
+  swatch.hidden = !hex;
+  state.viewer?.setColor(hex);
 }
 
 function renderPrinters() {
@@ -176,6 +188,7 @@ async function chooseFile(file) {
     if (!state.viewer) {
       const { Viewer } = await import("/shared/viewer.js");
       state.viewer = new Viewer($("#viewer"));
+      showColor();
     }
     state.viewer.show(obj);
     $("#viewer-empty").hidden = true;

@@ -1,9 +1,10 @@
 // The staff dashboard end to end in Chromium: a job's whole life through the UI,
 // two workstations seeing each other live, the new-submission sound, realtime
-// reconnection, keyboard-only work, student text rendered as text, and axe-core.
+// reconnection, keyboard-only work, student text rendered as text, axe-core, and
+// the 3D view in the job's colour.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { launchBrowser, axeViolations, sideScroll, screenshot, WORKSTATION, DESKTOP, PHONE } from "./harness.mjs";
+import { launchBrowser, axeViolations, sideScroll, screenshot, catalogSwatch, centrePixel, WORKSTATION, DESKTOP, PHONE } from "./harness.mjs";
 import { deskServer, submitJob, signIn, card, events, BACKROOM } from "./desk-lib.mjs";
 
 let server, browser;
@@ -256,6 +257,48 @@ test("what students type renders as text; axe-core finds nothing serious; phones
   assert.deepEqual(await axeViolations(page), [], "phone");
   await screenshot(page, "desk-phone");
   await context.close();
+});
+
+test("the 3D view draws the model in the job's colour, a lab's own colour too, and one no longer listed in the default", async () => {
+  const mat = server.filament.material;
+  const setColors = async (colors) => {
+    const r = await server.api(`/api/collections/materials/records/${mat.id}`, { method: "PATCH", as: "admin", body: { colors } });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  };
+  await setColors([...mat.colors, "Navy Blue"]);
+  try {
+    const job = await submitJob(server, { first: "Navy", last: "Model", color: "Navy Blue" });
+    const navy = await catalogSwatch(server, "Navy Blue");
+    // Each look is a new context, so the catalog is read afresh (browsers keep it for a minute).
+    const viewOf = async (viewport) => {
+      const { context, page } = await newPage(viewport);
+      await signIn(page, server);
+      await card(page, job.id).locator(".open").click();
+      await page.locator("#dt-viewer button", { hasText: "Show 3D view" }).click();
+      await page.waitForSelector("#dt-viewer .model-view canvas");
+      return { context, page, color: await page.getAttribute("#dt-viewer .model-view", "data-model-color") };
+    };
+    const desk = await viewOf(DESKTOP);
+    assert.equal(desk.color, navy);
+    const [r, g, b] = await centrePixel(desk.page, "#dt-viewer canvas");
+    assert.ok(b > r && b > g, `a navy model is drawn blue: rgb(${r}, ${g}, ${b})`);
+    await desk.page.locator("#dt-viewer").scrollIntoViewIfNeeded();
+    await screenshot(desk.page, "desk-detail-viewer-desktop");
+    await desk.context.close();
+    const phone = await viewOf(PHONE);
+    assert.equal(phone.color, navy);
+    assert.equal(await sideScroll(phone.page), 0);
+    await screenshot(phone.page, "desk-detail-viewer-phone");
+    await phone.context.close();
+
+    // The lab drops the colour: the job keeps its name, the view falls back to the default colour.
+    await setColors(mat.colors);
+    const gone = await viewOf(DESKTOP);
+    assert.equal(gone.color, "#3d7be0");
+    await gone.context.close();
+  } finally {
+    await setColors(mat.colors);
+  }
 });
 
 test("a sign-in that runs out mid-shift asks again and keeps the open dialog", async () => {

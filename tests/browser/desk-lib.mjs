@@ -43,10 +43,10 @@ export async function deskServer() {
 }
 
 /** submitJob sends a job through the public submit route and returns {id, short_id}. */
-export async function submitJob(server, { first = "Jane", last = "Doe", email, course = "ART 101" } = {}) {
+export async function submitJob(server, { first = "Jane", last = "Doe", email, course = "ART 101", color = "True Red" } = {}) {
   const fd = new FormData();
   const f = { first_name: first, last_name: last, email: email || `s${Date.now()}${Math.random().toString(36).slice(2, 6)}@student.example.edu`,
-    discipline: "Art", course, method: "filament", material: server.filament.material.id, color: "True Red",
+    discipline: "Art", course, method: "filament", material: server.filament.material.id, color,
     printer: server.filament.printer.id, ack_min_charge: "true", ack_mm: "true" };
   for (const [k, v] of Object.entries(f)) fd.append(k, v);
   fd.append("model", new Blob([cubeSTL()]), "cube.stl");

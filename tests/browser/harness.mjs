@@ -148,3 +148,30 @@ export async function screenshot(page, name) {
 /** phone and desktop viewports used for screenshots and layout checks. */
 export const PHONE = { width: 390, height: 844 };
 export const DESKTOP = { width: 1440, height: 900 };
+
+/** catalogSwatch is the server's "#rrggbb" for colour name, from the public catalog's swatches. */
+export async function catalogSwatch(server, name) {
+  const cat = await (await fetch(`${server.url}/api/printlab/catalog`)).json();
+  const hex = cat.materials.map((m) => m.swatches?.[name]).find(Boolean);
+  if (!hex) throw new Error(`no swatch for ${name} in the catalog`);
+  return hex;
+}
+
+/** cssRGB writes "#rrggbb" as getComputedStyle reports a colour: "rgb(r, g, b)". */
+export function cssRGB(hex) {
+  const n = parseInt(hex.slice(1), 16);
+  return `rgb(${n >> 16}, ${(n >> 8) & 255}, ${n & 255})`;
+}
+
+/** centrePixel is the [r, g, b] drawn at the middle of the canvas at selector (a viewer frames its model there). */
+export async function centrePixel(page, selector) {
+  return page.evaluate((sel) => {
+    const src = document.querySelector(sel);
+    const c = document.createElement("canvas");
+    c.width = src.width;
+    c.height = src.height;
+    const g = c.getContext("2d");
+    g.drawImage(src, 0, 0);
+    return [...g.getImageData(src.width >> 1, src.height >> 1, 1, 1).data.slice(0, 3)];
+  }, selector);
+}

@@ -1,12 +1,13 @@
 // The submit page end to end in Chromium: the form with its dependent choices,
 // validation, a real STL previewed and measured in the browser, the warning
-// for a printer it does not fit, the upload's progress, and the success view.
+// for a printer it does not fit, the upload's progress, and the success view;
+// the chosen colour as a swatch and on the preview.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { launchBrowser, axeViolations, sideScroll, screenshot, DESKTOP, PHONE } from "./harness.mjs";
+import { launchBrowser, axeViolations, sideScroll, screenshot, catalogSwatch, cssRGB, centrePixel, DESKTOP, PHONE } from "./harness.mjs";
 import { studentServer, boxSTL } from "./student-lib.mjs";
 
 let server, browser, dir;
@@ -58,7 +59,14 @@ test("a student submits a real STL: preview, size, fit warning, progress, succes
   assert.ok(await page.getByText("Formlabs Form 3").isVisible());
   await page.check("input[name=method][value=filament]");
   assert.ok((await page.locator("#color option").allTextContents()).includes("True Red"));
+  // The colour's swatch: none before a colour is chosen, then the server's colour for the name, decorative.
+  const swatch = page.locator("#color-swatch");
+  assert.equal(await swatch.isVisible(), false, "no swatch before a colour is chosen");
   await page.selectOption("#color", "True Red");
+  const red = await catalogSwatch(server, "True Red");
+  assert.equal(await swatch.evaluate((el) => getComputedStyle(el).backgroundColor), cssRGB(red));
+  assert.equal(await swatch.getAttribute("aria-hidden"), "true");
+  assert.equal(await page.locator("label[for=color]").textContent(), "Colour", "the name, not the swatch, labels the list");
   await page.locator(".choice", { hasText: "Prusa MK4S" }).click();
   assert.match(await page.textContent("#printer-options"), /250 × 210 × 220 mm/);
 
@@ -75,6 +83,16 @@ test("a student submits a real STL: preview, size, fit warning, progress, succes
   assert.match(warning, /fits the Prusa XL/);
   assert.match(await page.textContent("#estimate"), /estimate/i);
   assert.match(await page.textContent("#estimate-value"), /about \$\d+\.\d\d/);
+  // The preview is drawn in the chosen colour and follows a change of colour.
+  assert.equal(await page.getAttribute("#viewer", "data-model-color"), red);
+  const [r, g, b] = await centrePixel(page, "#viewer canvas");
+  assert.ok(r > 2 * g && r > 2 * b, `a red model is drawn red: rgb(${r}, ${g}, ${b})`);
+  await page.selectOption("#color", "Forest Green");
+  const green = await catalogSwatch(server, "Forest Green");
+  assert.equal(await swatch.evaluate((el) => getComputedStyle(el).backgroundColor), cssRGB(green));
+  assert.equal(await page.getAttribute("#viewer", "data-model-color"), green);
+  const [r2, g2, b2] = await centrePixel(page, "#viewer canvas");
+  assert.ok(g2 > r2 && g2 > b2, `a green model is drawn green: rgb(${r2}, ${g2}, ${b2})`);
   await screenshot(page, "student-submit-desktop");
 
   await page.locator(".choice", { hasText: "Prusa XL" }).click();
@@ -131,6 +149,7 @@ test("the submit page on a 390 px phone: no sideways scroll, accessible", async 
   await page.goto(server.url + "/");
   await page.waitForSelector("input[name=method]");
   await page.check("input[name=method][value=filament]");
+  await page.selectOption("#color", "True Red");
   await page.setInputFiles("#model", { name: "cube.stl", mimeType: "application/octet-stream", buffer: boxSTL(20, 20, 20) });
   await page.waitForFunction(() => !document.querySelector("#model-facts").hidden);
   assert.ok(await sideScroll(page) <= 0, "nothing scrolls sideways at 390 px");
