@@ -2,7 +2,10 @@ package mail
 
 import (
 	"fmt"
+	"net"
+	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -10,6 +13,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
+	"printlab/hooks/settings"
 	"printlab/schema"
 )
 
@@ -78,6 +82,12 @@ func ReadStatus(app core.App) (Status, error) {
 		warn = append(warn, "Email is not being delivered: no SMTP server is set up, so emails are only saved as files in "+
 			filepath.Join(app.DataDir(), "mail")+" on the server. A superuser can set up SMTP in the admin UI under Settings › Mail settings.")
 	}
+	if s.Delivery == "smtp" {
+		if lab, err := settings.Load(app); err == nil && !reachable(lab.PublicURL) {
+			warn = append(warn, "Emailed links point at "+strconv.Quote(lab.PublicURL)+", which students cannot open from their own devices: "+
+				"set public_url in the lab settings (admin UI › Collections › lab_settings) to the address students use.")
+		}
+	}
 	if s.Failed > 0 {
 		warn = append(warn, fmt.Sprintf("%s could not be delivered after every retry. Check the SMTP settings, then open the job and use Resend.", plural(s.Failed, "email")))
 	}
@@ -86,6 +96,21 @@ func ReadStatus(app core.App) (Status, error) {
 	}
 	s.Warning = strings.Join(warn, " ")
 	return s, nil
+}
+
+// reachable reports whether a public URL could be opened from another
+// machine: an http(s) address whose host is not this machine's loopback.
+func reachable(publicURL string) bool {
+	u, err := url.Parse(publicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
+		return false
+	}
+	h := strings.ToLower(u.Hostname())
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return false
+	}
+	ip := net.ParseIP(h)
+	return ip == nil || !(ip.IsLoopback() || ip.IsUnspecified())
 }
 
 func plural(n int, word string) string {

@@ -10,6 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"printlab/hooks/mail"
+	"printlab/hooks/settings"
 	"printlab/schema"
 )
 
@@ -80,5 +81,49 @@ func TestStaffSummaryRefusesABadRecipient(t *testing.T) {
 	}
 	if n, _ := app.CountRecords(schema.Emails); n != 0 {
 		t.Errorf("%d rows left behind", n)
+	}
+}
+
+// With SMTP on, a public URL students cannot reach (the fresh install's
+// loopback default) is a dashboard warning: every emailed link would be dead.
+func TestUnreachablePublicURLIsWarnedOf(t *testing.T) {
+	app, _, _ := newApp(t)
+	setURL := func(u string) {
+		rec, err := settings.Record(app)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec.Set("public_url", u)
+		// Not every value passes the field's own check; the warning must hold anyway.
+		if err := app.SaveNoValidate(rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	warned := func() bool {
+		st, err := mail.ReadStatus(app)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Contains(st.Warning, "students cannot open")
+	}
+	setURL("http://127.0.0.1:8090")
+	if warned() {
+		t.Error("warned while email is only written to files (nothing reaches a student)")
+	}
+	useSMTP(app, freePort(t))
+	for u, want := range map[string]bool{
+		"http://127.0.0.1:8090":          true,
+		"http://localhost:8090":          true,
+		"http://[::1]:8090":              true,
+		"http://0.0.0.0":                 true,
+		"":                               true,
+		"https://print.lab.example.edu":  false,
+		"http://10.1.2.3:8090":           false,
+		"https://makerspace.example.edu": false,
+	} {
+		setURL(u)
+		if got := warned(); got != want {
+			t.Errorf("public_url %q: warned %v, want %v", u, got, want)
+		}
 	}
 }
