@@ -6,8 +6,8 @@
 import * as THREE from "three";
 import { OrbitControls } from "three/addons/controls/OrbitControls.js";
 
-/** DEFAULT_COLOR draws a model whose colour is not chosen yet or not known. */
-export const DEFAULT_COLOR = "#3d7be0";
+/** DEFAULT_COLOR draws a model whose colour is not chosen yet or not known: the thumbnails' default too (model3d.DefaultColor). */
+export const DEFAULT_COLOR = "#ec8028";
 
 /** Viewer draws one model at a time into container. */
 export class Viewer {

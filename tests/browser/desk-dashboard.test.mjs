@@ -294,7 +294,7 @@ test("the 3D view draws the model in the job's colour, a lab's own colour too, a
     // The lab drops the colour: the job keeps its name, the view falls back to the default colour.
     await setColors(mat.colors);
     const gone = await viewOf(DESKTOP);
-    assert.equal(gone.color, "#3d7be0");
+    assert.equal(gone.color, "#ec8028"); // model3d.DefaultColor, as the thumbnails
     await gone.context.close();
   } finally {
     await setColors(mat.colors);
