@@ -170,20 +170,26 @@ func NewRow(txApp core.App, lab settings.Lab, msg Message) (rec *core.Record, ex
 	if err != nil {
 		return nil, false, err
 	}
-	rec = core.NewRecord(col)
+	rec = queuedRow(col, lab, msg.Kind, recipient, subject, msg.DedupeKey)
+	rec.Set("job", msg.Job.Id)
+	rec.Set("data", data)
+	return rec, false, nil
+}
+
+// queuedRow is a new outbox row due now, with its own Message-ID.
+func queuedRow(col *core.Collection, lab settings.Lab, kind Kind, recipient, subject, dedupeKey string) *core.Record {
+	rec := core.NewRecord(col)
 	id := core.GenerateDefaultRandomId()
 	rec.Set("id", id)
-	rec.Set("job", msg.Job.Id)
-	rec.Set("kind", string(msg.Kind))
+	rec.Set("kind", string(kind))
 	rec.Set("recipient", recipient)
 	rec.Set("subject", subject)
-	rec.Set("data", data)
 	rec.Set("state", schema.EmailQueued)
 	rec.Set("attempts", 0)
 	rec.Set("next_attempt", types.NowDateTime())
 	rec.Set("message_id", messageID(id, lab.PublicURL))
-	rec.Set("dedupe_key", msg.DedupeKey)
-	return rec, false, nil
+	rec.Set("dedupe_key", dedupeKey)
+	return rec
 }
 
 // Resend queues a copy of an existing email row, for staff's Resend button: the

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/types"
 
 	"printlab/hooks/settings"
 	"printlab/hooks/stmts"
@@ -149,19 +148,9 @@ func QueueSummary(txApp core.App, lab settings.Lab, s Summary, recipients []stri
 		if dup {
 			continue
 		}
-		rec := core.NewRecord(col)
-		id := core.GenerateDefaultRandomId()
-		rec.Set("id", id)
-		rec.Set("kind", string(KindStaffSummary))
-		rec.Set("recipient", addr)
-		rec.Set("subject", subject)
+		rec := queuedRow(col, lab, KindStaffSummary, addr, subject, key)
 		rec.Set("html", html)
 		rec.Set("text", text)
-		rec.Set("state", schema.EmailQueued)
-		rec.Set("attempts", 0)
-		rec.Set("next_attempt", types.NowDateTime())
-		rec.Set("message_id", messageID(id, lab.PublicURL))
-		rec.Set("dedupe_key", key)
 		if err := txApp.Save(rec); err != nil {
 			return queued, fmt.Errorf("mail: queueing the summary to %s: %w", addr, err)
 		}
