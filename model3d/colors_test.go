@@ -93,15 +93,6 @@ func TestColorForIsReadable(t *testing.T) {
 	}
 }
 
-// channelSums adds up the colour of a render's covered pixels, weighted by coverage.
-func channelSums(img *image.NRGBA) (r, g, b int) {
-	for i := 0; i < len(img.Pix); i += 4 {
-		a := int(img.Pix[i+3])
-		r, g, b = r+int(img.Pix[i])*a, g+int(img.Pix[i+1])*a, b+int(img.Pix[i+2])*a
-	}
-	return r, g, b
-}
-
 func TestRenderInColor(t *testing.T) {
 	m := testmesh.Torus(40, 15, 60, 30)
 	render := func(name string) *image.NRGBA {
@@ -111,10 +102,10 @@ func TestRenderInColor(t *testing.T) {
 		}
 		return img
 	}
-	if r, g, b := channelSums(render("Blue")); b < 2*r || b < g {
+	if r, g, b := testmesh.ColorSums(render("Blue")); b < 2*r || b < g {
 		t.Errorf("Blue renders as r %d g %d b %d", r, g, b)
 	}
-	if r, g, b := channelSums(render("True Red")); r < 3*g || r < 3*b {
+	if r, g, b := testmesh.ColorSums(render("True Red")); r < 3*g || r < 3*b {
 		t.Errorf("True Red renders as r %d g %d b %d", r, g, b)
 	}
 	// The zero options keep the old orange, pixel for pixel.
@@ -153,7 +144,7 @@ func TestThumbnailWithColor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r, g, b := channelSums(img); b < 2*r || b < g {
+	if r, g, b := testmesh.ColorSums(img); b < 2*r || b < g {
 		t.Errorf("blue thumbnail: r %d g %d b %d", r, g, b)
 	}
 }

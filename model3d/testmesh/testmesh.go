@@ -4,7 +4,10 @@
 package testmesh
 
 import (
+	"image"
+	"image/png"
 	"math"
+	"os"
 
 	"printlab/model3d"
 )
@@ -83,4 +86,32 @@ func TorusArea(R, r float64, nu, nv int) float64 {
 		a += par * height
 	}
 	return a * float64(nu)
+}
+
+// ColorSums adds up an image's red, green and blue over its pixels, weighted
+// by their coverage (alpha), for tests that ask which colour a render is.
+func ColorSums(img image.Image) (r, g, b uint64) {
+	bounds := img.Bounds()
+	for y := bounds.Min.Y; y < bounds.Max.Y; y++ {
+		for x := bounds.Min.X; x < bounds.Max.X; x++ {
+			cr, cg, cb, _ := img.At(x, y).RGBA() // alpha-premultiplied
+			r, g, b = r+uint64(cr), g+uint64(cg), b+uint64(cb)
+		}
+	}
+	return r, g, b
+}
+
+// PNGColorSums is ColorSums of the PNG file at path.
+func PNGColorSums(path string) (r, g, b uint64, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	r, g, b = ColorSums(img)
+	return r, g, b, nil
 }
