@@ -9,6 +9,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"printlab/hooks/jobs"
 	"printlab/hooks/mail"
 	"printlab/hooks/settings"
 	"printlab/schema"
@@ -71,31 +72,13 @@ func BuildSummary(app core.App, lab settings.Lab, now time.Time) (mail.Summary, 
 	s := mail.Summary{Day: today.AddDate(0, 0, -1)}
 	from, until := ts(s.Day), ts(today)
 
-	counts := []struct {
-		Status string `db:"status"`
-		N      int    `db:"n"`
-	}{}
-	err := app.DB().NewQuery(`SELECT status, count(*) AS n FROM jobs WHERE status IN
-		({:u}, {:p}, {:r}, {:g}, {:c}) GROUP BY status`).Bind(dbx.Params{
-		"u": string(schema.StatusUploaded), "p": string(schema.StatusPending),
-		"r": string(schema.StatusReadyToPrint), "g": string(schema.StatusPrinting),
-		"c": string(schema.StatusCompleted)}).All(&counts)
-	if err != nil {
-		return s, err
+	byStatus := map[string]*int{
+		string(schema.StatusUploaded): &s.Uploaded, string(schema.StatusPending): &s.Pending,
+		string(schema.StatusReadyToPrint): &s.ReadyToPrint, string(schema.StatusPrinting): &s.Printing,
+		string(schema.StatusCompleted): &s.Completed,
 	}
-	for _, c := range counts {
-		switch schema.Status(c.Status) {
-		case schema.StatusUploaded:
-			s.Uploaded = c.N
-		case schema.StatusPending:
-			s.Pending = c.N
-		case schema.StatusReadyToPrint:
-			s.ReadyToPrint = c.N
-		case schema.StatusPrinting:
-			s.Printing = c.N
-		case schema.StatusCompleted:
-			s.Completed = c.N
-		}
+	if err := countInto(app, `SELECT status, count(*) FROM jobs GROUP BY status`, nil, byStatus); err != nil {
+		return s, err
 	}
 
 	dayAgo := dbx.Params{"u": string(schema.StatusUploaded), "cut": ts(now.Add(-24 * time.Hour))}
@@ -135,32 +118,35 @@ func BuildSummary(app core.App, lab settings.Lab, now time.Time) (mail.Summary, 
 
 	// The day's moves by their events (an undone move still counts: it was
 	// done, and the timeline shows the undo).
-	moves := []struct {
-		Type string `db:"type"`
-		N    int    `db:"n"`
-	}{}
-	err = app.DB().NewQuery(`SELECT type, count(*) AS n FROM events
-		WHERE type IN ('submit', 'approve', 'reject', 'cancel', 'complete', 'pickup')
-		AND created >= {:from} AND created < {:until} GROUP BY type`).
-		Bind(dbx.Params{"from": from, "until": until}).All(&moves)
+	byType := map[string]*int{
+		"submit": &s.Submitted, string(jobs.ActionApprove): &s.Approved, string(jobs.ActionReject): &s.Rejected,
+		string(jobs.ActionCancel): &s.Cancelled, string(jobs.ActionComplete): &s.Finished, string(jobs.ActionPickup): &s.PickedUp,
+	}
+	err = countInto(app, `SELECT type, count(*) FROM events WHERE created >= {:from} AND created < {:until} GROUP BY type`,
+		dbx.Params{"from": from, "until": until}, byType)
 	if err != nil {
 		return s, err
 	}
-	for _, m := range moves {
-		switch m.Type {
-		case "submit":
-			s.Submitted = m.N
-		case "approve":
-			s.Approved = m.N
-		case "reject":
-			s.Rejected = m.N
-		case "cancel":
-			s.Cancelled = m.N
-		case "complete":
-			s.Finished = m.N
-		case "pickup":
-			s.PickedUp = m.N
+	return s, nil
+}
+
+// countInto runs a query of (key, count) rows and stores each count in the
+// field its key points to; other keys are skipped.
+func countInto(app core.App, query string, params dbx.Params, into map[string]*int) error {
+	rows, err := app.DB().NewQuery(query).Bind(params).Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key string
+		var n int
+		if err := rows.Scan(&key, &n); err != nil {
+			return err
+		}
+		if p := into[key]; p != nil {
+			*p = n
 		}
 	}
-	return s, nil
+	return rows.Err()
 }
