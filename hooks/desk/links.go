@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -23,6 +22,7 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
+	"printlab/hooks/intake"
 	"printlab/hooks/jobs"
 	"printlab/model3d"
 	"printlab/schema"
@@ -192,33 +192,15 @@ func sanitizedModel(app core.App, job *core.Record) (path, sha string, size int6
 		sum := sha256.Sum256(b)
 		return path, hex.EncodeToString(sum[:]), int64(len(b)), nil
 	}
-	fsys, err := app.NewFilesystem()
-	if err != nil {
-		return "", "", 0, err
-	}
-	defer fsys.Close()
-	r, err := fsys.GetReader(job.BaseFilesPath() + "/" + job.GetString("model"))
-	if err != nil {
-		return "", "", 0, err
-	}
-	defer r.Close()
-	tmp, err := os.CreateTemp("", "printlab-model-*"+filepath.Ext(job.GetString("model")))
+	tmp, n, err := intake.StoredCopy(app, job.BaseFilesPath()+"/"+job.GetString("model"))
 	if err != nil {
 		return "", "", 0, err
 	}
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
-	n, err := io.Copy(tmp, r)
+	mesh, err := intake.ParseStored(tmp, n, job.GetString("model"))
 	if err != nil {
 		return "", "", 0, err
-	}
-	lim := model3d.DefaultLimits()
-	if n > lim.MaxBytes {
-		lim.MaxBytes = n
-	}
-	mesh, err := model3d.Parse(tmp, n, job.GetString("model"), lim)
-	if err != nil {
-		return "", "", 0, fmt.Errorf("the stored model no longer parses: %w", err)
 	}
 	var buf bytes.Buffer
 	if err := model3d.WriteSanitized3MF(&buf, mesh, job.GetString("display_name")); err != nil {

@@ -129,6 +129,9 @@ func storeThumbnail(app core.App, jobID, color string, mesh *model3d.Mesh) error
 		if err != nil {
 			return err
 		}
+		if job.GetString("color") != color {
+			return nil // the colour changed meanwhile: its own render follows
+		}
 		name := strings.TrimSuffix(job.GetString("display_name"), extOf(job.GetString("display_name"))) + "_thumb.png"
 		f, err := filesystem.NewFileFromBytes(buf.Bytes(), name)
 		if err != nil {

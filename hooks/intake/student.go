@@ -25,6 +25,7 @@ func Register(app core.App) {
 	sub := &submitter{accepted: newWindow(time.Hour), attempts: newWindow(time.Hour), after: after,
 		parsing: newBudget(parseBudget), now: time.Now}
 	res := &resender{perIP: newWindow(time.Hour), now: time.Now}
+	bindEdits(app, after, sub.parsing)
 
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		g := se.Router.Group("/api/printlab")

@@ -229,22 +229,65 @@ func TestSubmitThumbnailInJobColour(t *testing.T) {
 		ID string `json:"id"`
 	}
 	json.Unmarshal(res.Body.Bytes(), &out)
-	var job *core.Record
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if job, _ = app.FindRecordById(schema.Jobs, out.ID); job != nil && job.GetString("thumbnail") != "" {
-			break
-		}
-	}
-	if job == nil || job.GetString("thumbnail") == "" {
-		t.Fatal("no thumbnail after 5 s")
-	}
-	r, g, b, err := testmesh.PNGColorSums(filepath.Join(app.DataDir(), "storage", job.BaseFilesPath(), job.GetString("thumbnail")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	job := waitThumbnail(t, app, out.ID, "")
+	r, g, b := thumbColor(t, app, job)
 	if b < 2*r || b < g {
 		t.Errorf("a Blue job's thumbnail is not blue: r %d g %d b %d", r, g, b)
 	}
+
+	// An admin corrects the colour and the name afterwards (the admin UI saves
+	// the record): the standard names follow, and the thumbnail is drawn again
+	// in the new colour from the stored upload, which stays as it was.
+	before := job.GetString("thumbnail")
+	upload := job.GetString("model")
+	job.Set("print_name", "JaneDoe_Filament_Blue_"+job.GetString("short_id")+".gcode") // as if sliced
+	if err := app.Save(job); err != nil {
+		t.Fatal(err)
+	}
+	job.Set("color", "True Red")
+	job.Set("last_name", "O'Brien-Smith")
+	if err := app.Save(job); err != nil {
+		t.Fatal(err)
+	}
+	job = waitThumbnail(t, app, out.ID, before)
+	short := job.GetString("short_id")
+	if got, want := job.GetString("display_name"), "JaneOBrienSmith_Filament_TrueRed_"+short+".stl"; got != want {
+		t.Errorf("display name after the edit: %q, want %q", got, want)
+	}
+	if got, want := job.GetString("print_name"), "JaneOBrienSmith_Filament_TrueRed_"+short+".gcode"; got != want {
+		t.Errorf("print file name after the edit: %q, want %q", got, want)
+	}
+	if job.GetString("model") != upload {
+		t.Errorf("the stored upload changed: %q → %q", upload, job.GetString("model"))
+	}
+	if r, g, b := thumbColor(t, app, job); r < 2*b || r < 2*g {
+		t.Errorf("after the change to True Red the thumbnail is not red: r %d g %d b %d", r, g, b)
+	}
+	if _, err := os.Stat(filepath.Join(app.DataDir(), "storage", job.BaseFilesPath(), before)); !os.IsNotExist(err) {
+		t.Errorf("the old thumbnail is still stored (%v)", err)
+	}
+}
+
+// waitThumbnail waits up to 5 s for the job to have a thumbnail other than not.
+func waitThumbnail(tb testing.TB, app core.App, id, not string) *core.Record {
+	tb.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if job, _ := app.FindRecordById(schema.Jobs, id); job != nil && job.GetString("thumbnail") != "" && job.GetString("thumbnail") != not {
+			return job
+		}
+	}
+	tb.Fatalf("no new thumbnail after 5 s (had %q)", not)
+	return nil
+}
+
+// thumbColor sums the colour channels of the job's stored thumbnail.
+func thumbColor(tb testing.TB, app core.App, job *core.Record) (r, g, b uint64) {
+	tb.Helper()
+	r, g, b, err := testmesh.PNGColorSums(filepath.Join(app.DataDir(), "storage", job.BaseFilesPath(), job.GetString("thumbnail")))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return r, g, b
 }
 
 func TestSubmitValidation(t *testing.T) {
