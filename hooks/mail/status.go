@@ -24,9 +24,13 @@ type Status struct {
 	Delivery string `json:"delivery"`
 	// Queued counts emails waiting to go out (including ones between retries).
 	Queued int `json:"queued"`
-	// Failed counts emails that failed after the last retry and were not
-	// resent since.
+	// Failed counts students' emails that failed after the last retry and
+	// were not resent since.
 	Failed int `json:"failed"`
+	// FailedSummaries counts staff summaries of the last day that failed
+	// after the last retry (they belong to no job, so nobody resends them;
+	// the next day's is sent as usual).
+	FailedSummaries int `json:"failed_summaries"`
 	// LastSuccess is when the SMTP server last accepted an email.
 	LastSuccess *time.Time `json:"last_success"`
 	// LastError is the most recent delivery error of a waiting email.
@@ -48,9 +52,15 @@ func ReadStatus(app core.App) (Status, error) {
 		return s, err
 	}
 	// A failed email stops counting once staff resent it.
-	err := db.NewQuery(`SELECT count(*) FROM emails f WHERE f.state = {:failed}
+	err := db.NewQuery(`SELECT count(*) FROM emails f WHERE f.state = {:failed} AND f.job != ''
 		AND NOT EXISTS (SELECT 1 FROM emails r WHERE r.dedupe_key LIKE 'resend:' || f.id || ':%')`).
 		Bind(dbx.Params{"failed": schema.EmailFailed}).Row(&s.Failed)
+	if err != nil {
+		return s, err
+	}
+	err = db.NewQuery(`SELECT count(*) FROM emails WHERE state = {:failed} AND job = '' AND created > {:since}`).
+		Bind(dbx.Params{"failed": schema.EmailFailed, "since": types.NowDateTime().Add(-24 * time.Hour).String()}).
+		Row(&s.FailedSummaries)
 	if err != nil {
 		return s, err
 	}
@@ -89,7 +99,11 @@ func ReadStatus(app core.App) (Status, error) {
 		}
 	}
 	if s.Failed > 0 {
-		warn = append(warn, fmt.Sprintf("%s could not be delivered after every retry. Check the SMTP settings, then open the job and use Resend.", plural(s.Failed, "email")))
+		warn = append(warn, fmt.Sprintf("%s to students could not be delivered after every retry. Check the SMTP settings, then open the job and use Resend.", plural(s.Failed, "email")))
+	}
+	if s.FailedSummaries > 0 {
+		warn = append(warn, fmt.Sprintf("Today's staff summary could not be delivered to %d of its addresses after every retry. Check the SMTP settings and summary_to in the lab settings; tomorrow's is sent as usual.",
+			s.FailedSummaries))
 	}
 	if retrying > 0 {
 		warn = append(warn, fmt.Sprintf("Email delivery is failing; %s will be retried automatically. Last error: %s", plural(retrying, "email"), s.LastError))

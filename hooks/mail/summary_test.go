@@ -70,6 +70,48 @@ func TestStaffSummaryArrives(t *testing.T) {
 	}
 }
 
+// A summary that fails for good is warned of as the staff summary (it has no
+// job to open and resend from), beside the students' emails, and only for a day.
+func TestFailedStaffSummaryWarning(t *testing.T) {
+	app, fx, lab := newApp(t)
+	useSMTP(app, freePort(t)) // nothing listens here
+	now := time.Now()
+	err := app.RunInTransaction(func(tx core.App) error {
+		_, err := mail.QueueSummary(tx, lab, mail.Summary{Uploaded: 1}, []string{"desk@lab.example.edu"}, "2026-11-27", now)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := newJob(t, app, fx, nil)
+	enqueue(t, app, lab, message(job, mail.KindReady, "ready:"+job.Id))
+	now = time.Now() // both rows are due
+	w := mail.NewWorker(app, mail.Options{Backoff: []time.Duration{time.Minute, time.Minute}, AttemptTimeout: time.Second})
+	for i := range 3 {
+		w.Drain(context.Background(), now.Add(time.Duration(i)*3*time.Minute))
+	}
+	st, err := mail.ReadStatus(app)
+	if err != nil || st.Failed != 1 || st.FailedSummaries != 1 {
+		t.Fatalf("status: %+v %v", st, err)
+	}
+	for _, want := range []string{"1 email to students could not be delivered", "open the job and use Resend",
+		"Today's staff summary could not be delivered to 1 of its addresses"} {
+		if !strings.Contains(st.Warning, want) {
+			t.Errorf("warning lacks %q: %s", want, st.Warning)
+		}
+	}
+
+	// A day on, the failed summary no longer warns; the student's email still does.
+	if _, err := app.DB().NewQuery("UPDATE emails SET created = {:t} WHERE job = ''").
+		Bind(dbx.Params{"t": now.Add(-25 * time.Hour).UTC().Format("2006-01-02 15:04:05.000Z")}).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	st, _ = mail.ReadStatus(app)
+	if st.FailedSummaries != 0 || strings.Contains(st.Warning, "staff summary") || st.Failed != 1 {
+		t.Errorf("a day later: %+v", st)
+	}
+}
+
 func TestStaffSummaryRefusesABadRecipient(t *testing.T) {
 	app, _, lab := newApp(t)
 	err := app.RunInTransaction(func(tx core.App) error {
