@@ -34,6 +34,16 @@ func Register(app core.App) {
 	app.OnRecordCreateRequest(schema.Emails).BindFunc(refuse(
 		"Emails are queued by PrintLab's own actions; to send one again use Resend on the job."))
 	app.OnRecordDeleteRequest(schema.Emails).BindFunc(refuse(history))
+	// An edited row would make the timeline lie about what was sent (and a
+	// state put back to queued would send it twice).
+	app.OnRecordUpdateRequest(schema.Emails).BindFunc(refuse(
+		"Emails are written only by PrintLab's outbox and never edited: correct the student's address on the job, then use Resend on the job."))
+
+	// A workstation signs in once a workday (SPEC §1): its token is not
+	// renewed, so a session ends when its 12 hours do, however busy the PC.
+	app.OnRecordAuthRefreshRequest(schema.Workstations).BindFunc(func(e *core.RecordAuthRefreshRequestEvent) error {
+		return e.Error(http.StatusForbidden, "A workstation session lasts one workday and is not renewed: sign in again.", nil)
+	})
 
 	app.OnRecordDeleteRequest(schema.Staff, schema.Workstations).BindFunc(func(e *core.RecordRequestEvent) error {
 		field := "staff"
