@@ -170,7 +170,12 @@ function fieldsFor(action, job) {
         nodes: [field("to", "New status", h("select", { required: true }, h("option", { value: "" }, "Choose…"),
           STATUSES.filter(([st]) => st !== job.status).map(([st, l]) => h("option", { value: st }, l)))),
         field("reason", "Reason", h("input", { type: "text", required: true, maxlength: 500 })),
-        h("label", { class: "check" }, h("input", { type: "checkbox", name: "notify", id: "ad-notify" }), "Email the student about the change")],
+        h("label", { class: "check" }, h("input", { type: "checkbox", name: "notify", id: "ad-notify" }), "Email the student about the change"),
+        h("p", { class: "alert alert-warning", id: "ad-no-payment", hidden: true },
+          job.status === "completed"
+            ? "An override records no payment. If the student paid, use “Record payment and pickup” instead, so the money shows in the analytics and the payments export."
+            : "An override records no payment: the money for this job will not show in the analytics or the payments export.")],
+        live: (form) => { form.querySelector("#ad-no-payment").hidden = form.elements.to.value !== "picked_up"; },
       };
     default:
       return { nodes: [] };

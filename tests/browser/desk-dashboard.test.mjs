@@ -382,7 +382,11 @@ test("action dialogs check their fields first, in plain words, clear each error 
   assert.match(await page.textContent("#ad-reason-err"), /Say why/);
   assert.equal((await page.textContent("#ad-msg")).trim(), "Check the 2 highlighted fields.");
   assert.equal(await page.evaluate(() => document.activeElement.id), "ad-to", "the first field to fix has focus");
+  assert.ok(await page.locator("#ad-no-payment").isHidden(), "no payment warning before Picked up is chosen");
+  await page.selectOption("#ad-to", "picked_up");
+  assert.match(await page.locator("#ad-no-payment").innerText(), /An override records no payment/);
   await page.selectOption("#ad-to", "printing");
+  assert.ok(await page.locator("#ad-no-payment").isHidden(), "the payment warning goes with another status");
   assert.equal(await page.textContent("#ad-to-err"), "");
   await page.fill("#ad-reason", "Started on the Prusa by hand");
   assert.equal(await page.textContent("#ad-reason-err"), "");
