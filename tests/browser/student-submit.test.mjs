@@ -155,6 +155,11 @@ test("the submit page on a 390 px phone: no sideways scroll, accessible", async 
   assert.ok(await sideScroll(page) <= 0, "nothing scrolls sideways at 390 px");
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390));
   assert.deepEqual(await axeViolations(page), []);
+  // Text boxes and drop-downs side by side are one height.
+  const heights = await page.evaluate(() => [...document.querySelectorAll("main input[type=text], main input[type=email], main select")]
+    .filter((e) => e.offsetParent).map((e) => `${e.id || e.name}:${e.getBoundingClientRect().height}`));
+  assert.ok(heights.length >= 5, heights.join(" "));
+  assert.deepEqual([...new Set(heights.map((x) => x.split(":")[1]))], ["40"], heights.join(" "));
   await screenshot(page, "student-submit-phone");
   await context.close();
 });
