@@ -1,9 +1,13 @@
 package intake
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"image/color"
 	"net/http"
+	"strings"
 
 	"github.com/pocketbase/pocketbase/core"
 
@@ -50,9 +54,7 @@ func catalog(e *core.RequestEvent) error {
 	if disciplines == nil {
 		disciplines = []string{}
 	}
-	// The catalog changes rarely; a minute of caching spares the database on busy days.
-	e.Response.Header().Set("Cache-Control", "public, max-age=60")
-	return e.JSON(http.StatusOK, map[string]any{
+	body, err := json.Marshal(map[string]any{
 		"lab_name":         lab.LabName,
 		"notice_html":      lab.NoticeHTML,
 		"min_charge_cents": lab.MinChargeCents,
@@ -62,6 +64,21 @@ func catalog(e *core.RequestEvent) error {
 		"printers":         ps,
 		"materials":        ms,
 	})
+	if err != nil {
+		return jobs.Respond(e, err)
+	}
+	// Browsers ask again each time (a colour or printer an admin just added
+	// shows at once) and get a bodiless 304 while the catalog is unchanged.
+	sum := sha256.Sum256(body)
+	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
+	h := e.Response.Header()
+	h.Set("Cache-Control", "no-cache")
+	h.Set("ETag", etag)
+	if match := e.Request.Header.Get("If-None-Match"); match != "" && strings.Contains(match, etag) {
+		e.Response.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	return e.Blob(http.StatusOK, "application/json", body)
 }
 
 // swatches maps each colour name to the "#rrggbb" the server draws thumbnails

@@ -3,6 +3,8 @@ package intake_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -32,6 +34,33 @@ func TestCatalog(t *testing.T) {
 	}
 	if strings.Contains(body, "Retired Ender 3") || strings.Contains(body, "pickup") || strings.Contains(body, "smtp") {
 		t.Errorf("catalog shows more than the submit page needs: %s", body)
+	}
+}
+
+// Browsers revalidate the catalog on every visit: unchanged, it is a bodiless
+// 304; a colour an admin adds shows at the next load.
+func TestCatalogRevalidates(t *testing.T) {
+	app, fx := testapp.NewSeeded(t)
+	defer app.Cleanup()
+	first := get(t, app, "/api/printlab/catalog")
+	etag := first.Header().Get("ETag")
+	if first.Code != 200 || etag == "" || first.Header().Get("Cache-Control") != "no-cache" {
+		t.Fatalf("first load: %d, ETag %q, Cache-Control %q", first.Code, etag, first.Header().Get("Cache-Control"))
+	}
+	again := func() *recorder {
+		req := httptest.NewRequest("GET", "/api/printlab/catalog", nil)
+		req.Header.Set("If-None-Match", etag)
+		return serve(t, app, req)
+	}
+	if r := again(); r.Code != http.StatusNotModified || r.Body.Len() != 0 {
+		t.Errorf("unchanged catalog: %d with %d bytes", r.Code, r.Body.Len())
+	}
+	fx.Material.Set("colors", []string{"True Red", "Galaxy Sparkle"})
+	if err := app.Save(fx.Material); err != nil {
+		t.Fatal(err)
+	}
+	if r := again(); r.Code != 200 || !strings.Contains(r.Body.String(), "Galaxy Sparkle") || r.Header().Get("ETag") == etag {
+		t.Errorf("after an admin added a colour: %d, ETag %q", r.Code, r.Header().Get("ETag"))
 	}
 }
 
