@@ -148,7 +148,7 @@ func TestAccessMatrix(t *testing.T) {
 		{schema.Emails, emailID, `{"kind":"x","recipient":"a@b.c","state":"queued","dedupe_key":"k"}`, `{"recipient":"fixed@example.edu"}`, map[role]map[string]want{
 			anonymous:   {"list": empty, "view": notFound, "create": forbidden, "update": forbidden, "delete": forbidden},
 			workstation: {"list": {status: 200, contains: []string{"We received your print request"}, absent: []string{emailBody}}, "view": {status: 200, absent: []string{emailBody}}, "create": forbidden, "update": forbidden, "delete": forbidden},
-			superuser:   {"list": ok, "view": ok, "create": forbidden, "update": ok, "delete": forbidden},
+			superuser:   {"list": ok, "view": ok, "create": forbidden, "update": forbidden, "delete": forbidden},
 		}},
 		{schema.CronRuns, runID, `{"name":"other"}`, `{"ok":false}`, map[role]map[string]want{
 			anonymous:   {"list": empty, "view": notFound, "create": forbidden, "update": forbidden, "delete": forbidden},
