@@ -109,13 +109,22 @@ async function filesSection(job) {
   const links = [];
   for (const [which, field, label, name] of [["model", "model", "Model", job.display_name], ["print", "print_file", "Print file", job.print_name]]) {
     if (!job[field]) continue;
-    const href = await fileURL(job, job[field], { download: 1 });
+    // A file link carries a token that lasts a few minutes: each click signs it afresh first.
+    const download = h("a", { class: "btn btn-sm", href: await fileURL(job, job[field], { download: 1 }), download: name || "", onclick: async (ev) => {
+      if (download.dataset.signed) { delete download.dataset.signed; return; }
+      ev.preventDefault();
+      try {
+        download.href = await fileURL(job, job[field], { download: 1 });
+        download.dataset.signed = "1";
+        download.click();
+      } catch (err) { toast(`The download could not start: ${err.message}`, "error"); }
+    } }, "Download");
     const slicer = h("span", { class: "slicer-slot" });
     links.push([which, slicer]);
     const est = which === "print" ? estimateText(job.print_estimate) : "";
     rows.push(h("li", {}, h("span", { class: "label" }, label), " ", h("span", { class: "mono" }, name || job[field]),
       est ? h("span", { class: "hint block" }, est) : null,
-      h("span", { class: "cluster" }, h("a", { class: "btn btn-sm", href, download: name || "" }, "Download"), slicer)));
+      h("span", { class: "cluster" }, download, slicer)));
   }
   // "Open in slicer" appears only when the signed-link route answers; each link
   // is fetched on click (it lasts 10 minutes and is logged as the file being
@@ -217,16 +226,23 @@ const EVENT_LABELS = {
   requote: "Re-quoted", confirm: "Confirmed", cancel: "Cancelled", start: "Started printing", fail: "Print failed", complete: "Completed",
   pickup: "Paid and picked up", undo: "Undone", override: "Status overridden", release: "Claim released", note: "Note added",
   archive: "Archived", print_file: "Print file attached", email_resent: "Email resent",
+  file_opened: "File opened", reminder_sent: "Reminder emailed", confirm_expired: "Confirmation link expired",
+  uncollected: "Marked uncollected", claim_released: "Expired claim cleared", files_pruned: "Files deleted after the retention period",
 };
+
+const FILE_OF = { model: "the model", print: "the print file" };
 
 function timeline(events) {
   return h("section", { "aria-labelledby": "dt-tl" }, h("h3", { id: "dt-tl" }, "History"),
     h("ol", { class: "timeline" }, events.slice().reverse().map((e) => {
       const who = e.staff ? `${ctx.staffName(e.staff)}${e.workstation ? ` at ${ctx.wsName(e.workstation)}` : ""}` :
-        e.actor === "student" ? "the student" : e.actor === "system" ? "PrintLab" : e.details?.superuser || e.actor || "";
+        e.workstation ? `someone at ${ctx.wsName(e.workstation)}` :
+        e.actor === "student" ? "the student" : e.actor === "system" ? "PrintLab" : e.details?.superuser || "";
       const d = e.details || {};
       const extra = [d.reasons?.length ? d.reasons.join("; ") : "", d.note, d.reason, d.text,
-        d.quote_cents ? money(d.quote_cents) : "", d.amount_cents ? money(d.amount_cents) : "", d.name,
+        d.quote_cents ? money(d.quote_cents) : "", d.amount_cents ? money(d.amount_cents) : "",
+        e.type === "file_opened" ? `${FILE_OF[d.file] || "a file"}${d.name ? ` (${d.name})` : ""}` : d.name,
+        e.type === "uncollected" && d.days ? `${d.days} days after completion` : "",
         e.type === "override" ? `${statusLabel(e.from_status)} → ${statusLabel(e.to_status)}` : ""].filter(Boolean).join(" · ");
       return h("li", {}, h("strong", {}, EVENT_LABELS[e.type] || e.type), who ? ` by ${who}` : "",
         extra ? h("span", { class: "block muted" }, extra) : null, h("time", { datetime: e.created }, dateTime(e.created)));

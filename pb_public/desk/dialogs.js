@@ -8,7 +8,7 @@ import { STATUSES, statusLabel } from "/shared/status.js";
 import { money, hours as fmtHours } from "/shared/format.js";
 import { toast } from "/shared/toast.js";
 import { pb, act, upload, quote } from "./lib.js";
-import { ctx } from "./app.js";
+import { ctx, claimedElsewhere } from "./app.js";
 
 const SLICED = [".3mf", ".gcode", ".gco", ".g", ".bgcode", ".form", ".idea"];
 const CLAIM_RENEW_MS = 2 * 60 * 1000;
@@ -20,6 +20,7 @@ const ACTIONS = {
   approve: { label: "Approve", from: ["uploaded"], card: true, primary: true, verb: "approved" },
   reject: { label: "Reject", from: ["uploaded"], card: true, danger: true, verb: "rejected" },
   requote: { label: "Re-quote / resend link", from: ["pending"], card: true, verb: "re-quoted" },
+  attach: { label: "Attach sliced file", from: ["pending", "ready_to_print", "printing"], verb: "given a new print file", submit: "Done", local: true },
   confirm: { label: "Confirm for student", from: ["pending"], card: true, verb: "confirmed" },
   start: { label: "Start printing", from: ["ready_to_print"], card: true, primary: true, verb: "started" },
   fail: { label: "Print failed", from: ["printing"], card: true, danger: true, verb: "marked failed" },
@@ -29,6 +30,8 @@ const ACTIONS = {
   cancel: { label: "Cancel job", from: ["uploaded", "pending", "ready_to_print"], danger: true, verb: "cancelled" },
   note: { label: "Add note", from: STATUSES.map(([s]) => s), verb: "noted" },
   override: { label: "Override status", from: STATUSES.map(([s]) => s), admin: true, danger: true, verb: "overridden" },
+  // Another workstation's dialog holds the job (and renews its claim while open): an admin can free it.
+  release: { label: "Release claim", from: STATUSES.map(([s]) => s), admin: true, when: (r) => claimedElsewhere(r), verb: "released", noClaim: true },
 };
 
 /** actionsFor lists the actions this workstation can take on r now. */
@@ -77,8 +80,8 @@ function field(name, label, input, hint) {
 }
 const num = (attrs) => h("input", { type: "number", inputmode: "decimal", step: "any", min: "0", ...attrs });
 
-/** fieldsFor builds the action's own inputs; job is the first (or only) job. */
-function fieldsFor(action, job) {
+/** fieldsFor builds the action's own inputs; job is the first (or only) of jobs. */
+function fieldsFor(action, job, jobs = [job]) {
   const s = ctx.settings;
   const mat = ctx.material(job.material) || {};
   const rates = { centsPerGram: mat.cents_per_gram || 0, minChargeCents: s.min_charge_cents || 0, centsPerHour: s.cents_per_hour || 0 };
@@ -104,6 +107,9 @@ function fieldsFor(action, job) {
   };
   const printers = ctx.printers.filter((p) => p.active && p.method === job.method);
   const printerSelect = () => h("select", {}, printers.map((p) => h("option", { value: p.id, selected: p.id === job.printer }, p.name)));
+  // Several jobs keep their own printers unless one is chosen for all (of one method only).
+  const bulkPrinterSelect = () => h("select", {}, h("option", { value: "", selected: true }, "Each job's own printer"),
+    jobs.every((j) => j.method === job.method) ? printers.map((p) => h("option", { value: p.id }, p.name)) : null);
   switch (action) {
     case "approve": {
       const est = job.print_estimate && !job.print_estimate.none ? job.print_estimate : null;
@@ -122,7 +128,7 @@ function fieldsFor(action, job) {
     }
     case "requote":
       return {
-        nodes: [h("div", { class: "grid-2" },
+        nodes: [dropZone(job), h("div", { class: "grid-2" },
           field("grams", "Material (g)", num({ value: job.grams || "" })),
           field("hours", "Print time (h)", num({ value: job.hours || "" }))), priceLine(),
         h("p", { class: "hint" }, "A new confirmation link is emailed; the old one stops working.")],
@@ -140,7 +146,15 @@ function fieldsFor(action, job) {
     case "cancel":
       return { nodes: [field("reason", "Reason (optional)", h("input", { type: "text", maxlength: 500 })), h("p", { class: "hint" }, "The student gets a “cancelled” email.")] };
     case "start":
-      return { nodes: [field("printer", "Printer used", printerSelect())] };
+      return { nodes: [field("printer", jobs.length > 1 ? "Printer used (for all)" : "Printer used", jobs.length > 1 ? bulkPrinterSelect() : printerSelect())] };
+    case "attach":
+      return { nodes: [dropZone(job), h("p", { class: "hint" }, job.status === "pending"
+        ? "The quote stays as it is: to change the price from the new file, use Re-quote."
+        : "The new file replaces the print file; the price stays.")] };
+    case "release": {
+      const holder = job.claim_staff ? `${ctx.staffName(job.claim_staff)} at ${ctx.wsName(job.claim_workstation)}` : ctx.wsName(job.claim_workstation);
+      return { nodes: [h("p", {}, `${holder} is handling this job. Release it only if they have left it open: other workstations can then act on it, and their open dialog will say the job was released.`)] };
+    }
     case "fail":
       return {
         nodes: [field("reason", "What went wrong", h("input", { type: "text", required: true, maxlength: 500 })),
@@ -184,13 +198,13 @@ function fieldsFor(action, job) {
 
 /** dropZone takes the sliced file by drag and drop (or a file picker) and uploads it at once. */
 function dropZone(job) {
-  const input = h("input", { type: "file", id: "ad-file", accept: SLICED.join(","), class: "visually-hidden" });
+  const input = h("input", { type: "file", id: "ad-file", name: "file", accept: SLICED.join(","), class: "visually-hidden", "aria-describedby": "ad-file-err" });
   const status = h("p", { class: "hint", id: "ad-file-status", "aria-live": "polite" },
     job.print_name ? `Current print file: ${job.print_name}` : "No sliced file yet.");
   const zone = h("div", { class: "drop", id: "ad-drop" },
     h("label", { for: "ad-file" }, h("strong", {}, "Drop the sliced file here"), " or ", h("span", { class: "linkish" }, "choose it"),
       h("span", { class: "hint block" }, `${SLICED.join(" ")} — grams and hours are read from G-code and sliced 3MF.`)),
-    input, status, h("div", { class: "progress", hidden: true }, h("span")));
+    input, status, h("p", { class: "field-error", id: "ad-file-err" }), h("div", { class: "progress", hidden: true }, h("span")));
   const take = (file) => { if (file) state.pendingFile = file; sendFile(); };
   input.addEventListener("change", () => take(input.files[0]));
   zone.addEventListener("dragover", (e) => { e.preventDefault(); zone.classList.add("over"); });
@@ -218,12 +232,15 @@ async function sendFile() {
   try {
     const res = await upload(`/api/printlab/jobs/${encodeURIComponent(id)}/print-file`, fd, (f) => { bar.firstChild.style.width = `${Math.round(f * 100)}%`; });
     const e = res.estimate || {};
+    if (state) state.attached = res.job.print_name;
+    clearField(form, "file");
+    const { grams, hours } = form.elements;
     if (!e.none) {
-      form.elements.grams.value = e.grams ? +e.grams.toFixed(1) : form.elements.grams.value;
-      form.elements.hours.value = e.seconds ? +(e.seconds / 3600).toFixed(2) : form.elements.hours.value;
+      if (grams && e.grams) grams.value = +e.grams.toFixed(1);
+      if (hours && e.seconds) hours.value = +(e.seconds / 3600).toFixed(2);
       st.textContent = `Saved as ${res.job.print_name}. ${e.slicer || "The slicer"}${e.slicer_version ? " " + e.slicer_version : ""} estimates ${e.grams ? e.grams.toFixed(1) + " g" : "? g"} and ${e.seconds ? fmtHours(e.seconds / 3600) : "? h"}.`;
     } else {
-      st.textContent = `Saved as ${res.job.print_name}. ${e.message || "The file carries no estimate; enter grams and hours from the slicer."}`;
+      st.textContent = `Saved as ${res.job.print_name}. ${e.message || (grams ? "The file carries no estimate; enter grams and hours from the slicer." : "The file carries no estimate.")}`;
     }
     form.dispatchEvent(new Event("input"));
   } catch (err) {
@@ -255,7 +272,7 @@ export async function openAction(ids, action, { bulk = false } = {}) {
   // Opened from the detail panel, focus goes back there; its buttons may be re-rendered meanwhile.
   const fromDetail = !!returnFocus?.closest?.("#detail");
   state = { fromDetail, ids, action, bulk, jobs, live: job, expected: Object.fromEntries(jobs.map((j) => [j.id, j.status])), returnFocus };
-  const f = fieldsFor(action, job);
+  const f = fieldsFor(action, job, jobs);
   const who = bulk ? `${jobs.length} jobs` : `${job.first_name} ${job.last_name}`;
   const form = h("form", { id: "ad-form", novalidate: true },
     h("div", { class: "dialog-head" },
@@ -270,7 +287,7 @@ export async function openAction(ids, action, { bulk = false } = {}) {
       h("div", { id: "ad-msg", role: "alert", class: "ad-msg" })),
     h("div", { class: "dialog-foot" },
       h("button", { type: "button", class: "btn", "data-close": true }, "Cancel"),
-      h("button", { type: "submit", class: `btn ${meta.danger ? "btn-danger" : "btn-primary"}`, id: "ad-submit" }, meta.label)));
+      h("button", { type: "submit", class: `btn ${meta.danger ? "btn-danger" : "btn-primary"}`, id: "ad-submit" }, meta.submit || meta.label)));
   clear(d, form);
   onJobChanged(job);
   form.addEventListener("input", () => f.live?.(form));
@@ -282,13 +299,14 @@ export async function openAction(ids, action, { bulk = false } = {}) {
   };
   form.addEventListener("input", changed);
   form.addEventListener("change", changed);
-  form.elements.staff.addEventListener("change", () => { if (!bulk) claim(); sendFile(); });
+  const claims = !bulk && !meta.noClaim;
+  form.elements.staff.addEventListener("change", () => { if (claims) claim(); sendFile(); });
   form.addEventListener("submit", (e) => { e.preventDefault(); submit(); });
   f.live?.(form);
   d.addEventListener("close", onClose, { once: true });
   d.showModal();
   form.elements.staff.focus();
-  if (!bulk) claim();
+  if (claims) claim();
 }
 
 async function claim() {
@@ -356,7 +374,7 @@ function bodyOf(form, action) {
     case "requote": Object.assign(b, { grams: numOf("grams"), hours: numOf("hours") }); break;
     case "reject": b.reasons = [...form.querySelectorAll("input[name=reasons]:checked")].map((i) => i.value); b.note = el.note.value; break;
     case "confirm": case "cancel": b.reason = el.reason.value; break;
-    case "start": b.printer = el.printer.value; break;
+    case "start": if (el.printer.value) b.printer = el.printer.value; break;
     case "fail": b.reason = el.reason.value; b.fault = form.querySelector("input[name=fault]:checked")?.value || ""; break;
     case "pickup": Object.assign(b, { grams: numOf("grams"), reference: el.reference.value, picked_up_by: el.picked_up_by.value }); break;
     case "note": b.text = el.text.value; break;
@@ -468,6 +486,12 @@ async function submit(extra = {}) {
   const staff = form.elements.staff.value;
   const invalid = checkFields(form, s.action);
   if (Object.keys(invalid).length) { showInvalid(form, invalid); return; }
+  if (ACTIONS[s.action].local) { // the dialog's work is done as it goes (attach uploads on drop)
+    if (!s.attached) { showInvalid(form, { file: "Drop the sliced file here first, or choose it." }); return; }
+    toast(`${s.jobs[0].first_name} ${s.jobs[0].last_name}: print file ${s.attached} attached.`, "success");
+    $("#action-dialog").close();
+    return;
+  }
   const btn = $("#ad-submit");
   btn.disabled = true;
   markFields(form, {});

@@ -78,8 +78,12 @@ function render(job) {
   const now = $("#now-text");
   now.textContent = NOW_TEXT[job.status] || job.status_label;
   if (job.status === "pending" && job.confirm_expires) {
-    now.append(` The link works until ${dateTime(job.confirm_expires)}. `,
-      h("a", { href: `/confirm/#resend-${job.short_id}` }, "Can't find the email? Get a new link."));
+    const resend = `/confirm/#resend-${job.short_id}`;
+    if (new Date(job.confirm_expires) <= new Date()) {
+      now.append(` Your confirmation link expired on ${dateTime(job.confirm_expires)}. `, h("a", { href: resend }, "Get a new link by email."));
+    } else {
+      now.append(` The link works until ${dateTime(job.confirm_expires)}. `, h("a", { href: resend }, "Can't find the email? Get a new link."));
+    }
   }
   const queue = $("#queue"), wait = $("#wait");
   queue.hidden = wait.hidden = !job.queue_position;
