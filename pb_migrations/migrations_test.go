@@ -221,3 +221,20 @@ func TestProtectedModelNeedsFileToken(t *testing.T) {
 		sc.Test(t)
 	}
 }
+
+// The admin UI says under each "active" box that new ones start active and
+// what unticking does.
+func TestActiveBoxesHaveHelp(t *testing.T) {
+	app := testapp.New(t)
+	defer app.Cleanup()
+	for _, col := range []string{schema.Staff, schema.Printers, schema.Materials} {
+		c, err := app.FindCollectionByNameOrId(col)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, ok := c.Fields.GetByName("active").(*core.BoolField)
+		if !ok || !strings.HasPrefix(f.Help, "New ") || !strings.Contains(f.Help, "start active") || !strings.Contains(f.Help, "Untick") {
+			t.Errorf("%s.active help: %+v", col, f)
+		}
+	}
+}

@@ -20,7 +20,8 @@ import (
 	"printlab/schema"
 )
 
-// Register binds the staff routes.
+// Register binds the staff routes, and the hooks that keep the admin UI's
+// edits and PocketBase's file downloads of jobs in line with them.
 func Register(app core.App) {
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		g := se.Router.Group("/api/printlab/jobs")
@@ -40,6 +41,7 @@ func Register(app core.App) {
 		return se.Next()
 	})
 	bindAdminEdits(app)
+	bindServedNames(app)
 }
 
 // actionBody is the JSON every action takes: who, what they saw, and the fields.

@@ -56,6 +56,19 @@ func RegisterLinks(app core.App) {
 		e.Exclude = append(e.Exclude, CacheDirName)
 		return e.Next()
 	})
+	// A job's sanitized copies go with its model (SPEC §4: files are deleted
+	// after prune_days): when pruning empties the field, after the commit, as
+	// PocketBase deletes the stored file itself.
+	app.OnRecordAfterUpdateSuccess(schema.Jobs).BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.GetString("model") == "" {
+			removeSanitized(e.App, e.Record.Id)
+		}
+		return e.Next()
+	})
+	app.OnRecordAfterDeleteSuccess(schema.Jobs).BindFunc(func(e *core.RecordEvent) error {
+		removeSanitized(e.App, e.Record.Id)
+		return e.Next()
+	})
 }
 
 // CacheDirName is the data dir's folder of sanitized models for slicers.
@@ -184,7 +197,7 @@ var sanitizeMu sync.Mutex // one sanitizing pass at a time: they are CPU-heavy
 // when missing: the mesh and a title only, no slicer settings or scripts
 // (CVE-2023-47268). The cache is keyed by the upload's SHA-256.
 func sanitizedModel(app core.App, job *core.Record) (path, sha string, size int64, err error) {
-	dir := filepath.Join(app.DataDir(), CacheDirName, "sanitized")
+	dir := sanitizedDir(app)
 	path = filepath.Join(dir, job.Id+"-"+job.GetString("sha256")+".3mf")
 	sanitizeMu.Lock()
 	defer sanitizeMu.Unlock()
@@ -217,6 +230,25 @@ func sanitizedModel(app core.App, job *core.Record) (path, sha string, size int6
 	}
 	sum := sha256.Sum256(buf.Bytes())
 	return path, hex.EncodeToString(sum[:]), int64(buf.Len()), nil
+}
+
+// sanitizedDir holds the cached copies, named <job id>-<upload SHA-256>.3mf.
+func sanitizedDir(app core.App) string {
+	return filepath.Join(app.DataDir(), CacheDirName, "sanitized")
+}
+
+// removeSanitized deletes every cached copy of job id's model. A failure is
+// logged, not returned: the database change it follows is committed.
+func removeSanitized(app core.App, jobID string) {
+	sanitizeMu.Lock()
+	defer sanitizeMu.Unlock()
+	// Record ids are [a-z0-9], so the id is no glob pattern.
+	paths, _ := filepath.Glob(filepath.Join(sanitizedDir(app), jobID+"-*.3mf"))
+	for _, p := range paths {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			app.Logger().Error("printlab: removing a sanitized model", "job", jobID, "error", err)
+		}
+	}
 }
 
 // baseURL is how this workstation reached the server: slicers on the same PC

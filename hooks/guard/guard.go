@@ -1,7 +1,8 @@
 // Package guard keeps the record API from bypassing the lifecycle: history (events,
-// payments, the outbox) is append-only, jobs are created by the submit route, and
-// people with history cannot be deleted, only deactivated. Superusers bypass access
-// rules, so these checks are request hooks that apply to them too.
+// payments, the outbox) is append-only, jobs are created by the submit route,
+// people with history cannot be deleted, only deactivated, and new staff,
+// printers and materials start active. Superusers bypass access rules, so these
+// checks are request hooks that apply to them too.
 package guard
 
 import (
@@ -15,6 +16,7 @@ import (
 
 // Register binds the guards.
 func Register(app core.App) {
+	bindStartActive(app)
 	refuse := func(msg string) func(e *core.RecordRequestEvent) error {
 		return func(e *core.RecordRequestEvent) error {
 			return e.Error(http.StatusForbidden, msg, nil)

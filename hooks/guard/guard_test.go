@@ -146,3 +146,53 @@ func TestWorkstationSessionIsNotRenewed(t *testing.T) {
 	}
 	signIn()
 }
+
+// A staff member, printer or material added in the admin UI starts active, so
+// it appears in "performing action as" and on the submit page at once: the
+// admin UI sends an unticked Active box as false, so every API create starts
+// active, whatever it sends. Unticking Active afterwards still retires it.
+func TestNewStaffPrintersAndMaterialsStartActive(t *testing.T) {
+	app, fx := testapp.NewSeeded(t)
+	defer app.Cleanup()
+	admin := testapp.Token(t, fx.Superuser)
+	send := func(method, path, body string) map[string]any {
+		t.Helper()
+		req := authed(httptest.NewRequest(method, path, strings.NewReader(body)), admin)
+		req.Header.Set("Content-Type", "application/json")
+		res := testapp.Do(t, app, req)
+		var out map[string]any
+		if res.Code != 200 || json.Unmarshal(res.Body.Bytes(), &out) != nil {
+			t.Fatalf("%s %s: %d %s", method, path, res.Code, res.Body)
+		}
+		return out
+	}
+	creates := []struct{ col, body string }{
+		{schema.Staff, `{"name":"New Person"}`},
+		{schema.Staff, `{"name":"Unticked Person","active":false}`},
+		{schema.Printers, `{"name":"Bambu X1C","method":"filament","build_x":256,"build_y":256,"build_z":256,"active":false}`},
+		{schema.Materials, `{"name":"PETG","method":"filament","cents_per_gram":12,"density":1.27,"colors":["Black"]}`},
+	}
+	for _, c := range creates {
+		out := send("POST", "/api/collections/"+c.col+"/records", c.body)
+		if out["active"] != true {
+			t.Errorf("%s %s: created inactive", c.col, c.body)
+		}
+	}
+	// The new printer and material are on the submit page.
+	res := testapp.Do(t, app, httptest.NewRequest("GET", "/api/printlab/catalog", nil))
+	if res.Code != 200 || !strings.Contains(res.Body.String(), "Bambu X1C") || !strings.Contains(res.Body.String(), "PETG") {
+		t.Errorf("catalog: %d %s", res.Code, res.Body)
+	}
+
+	person, err := app.FindFirstRecordByData(schema.Staff, "name", "New Person")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := send("PATCH", "/api/collections/staff/records/"+person.Id, `{"active":false}`); out["active"] != false {
+		t.Error("unticking Active on an existing staff member did not retire them")
+	}
+	// PrintLab's own code (and the fixtures) still create inactive records.
+	if fx.InactiveStaff.GetBool("active") || fx.InactivePrinter.GetBool("active") {
+		t.Error("app.Save of an inactive record made it active")
+	}
+}

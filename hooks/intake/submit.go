@@ -150,12 +150,10 @@ func (s *submitter) submit(e *core.RequestEvent) error {
 			Fields: map[string]string{"model": msg}})
 	}
 	defer s.inflight.Delete(dupKey)
-	if short, err := duplicateOf(e.App, f.email, up.sha256); err != nil {
+	if short, status, err := duplicateOf(e.App, f.email, up.sha256); err != nil {
 		return jobs.Respond(e, err)
 	} else if short != "" {
-		msg := fmt.Sprintf("You already sent this same file as request %s, which is still open. Follow that request through the link in its email; if you meant to send a changed model, save it again and upload the new file.", short)
-		return jobs.Respond(e, &jobs.Error{Status: http.StatusConflict, Code: "duplicate", Message: msg,
-			Fields: map[string]string{"model": msg}})
+		return jobs.Respond(e, duplicate(lab, short, status))
 	}
 
 	job, link, err := s.create(e.App, lab, f, up, original, stats, now)
@@ -246,21 +244,41 @@ func removeRecordDir(app core.App, colID, id string) {
 	}
 }
 
-// duplicateOf returns the short id of an open job with the same file from the
-// same email (SPEC §4), or "".
-func duplicateOf(app core.App, email, sha string) (string, error) {
+// duplicateOf returns the short id and status of an open job with the same
+// file from the same email (SPEC §4), or "".
+func duplicateOf(app core.App, email, sha string) (shortID string, status schema.Status, err error) {
 	var row struct {
 		ShortID string `db:"short_id"`
+		Status  string `db:"status"`
 	}
-	err := app.DB().Select("short_id").From(schema.Jobs).
+	err = app.DB().Select("short_id", "status").From(schema.Jobs).
 		Where(dbx.HashExp{"sha256": sha}).
 		AndWhere(dbx.NewExp("lower(email) = lower({:email})", dbx.Params{"email": email})).
 		AndWhere(dbx.In("status", string(schema.StatusUploaded), string(schema.StatusPending), string(schema.StatusReadyToPrint))).
 		OrderBy("created").Limit(1).One(&row)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
+		return "", "", nil
 	}
-	return row.ShortID, err
+	return row.ShortID, schema.Status(row.Status), err
+}
+
+// duplicate refuses a file the same student already sent (SPEC §4). The
+// answer never carries the earlier job's private status link: whoever knows a
+// student's email and has the same file would get it. It names the request,
+// and while that request waits for confirmation it links (resend_url) to the
+// public page that emails the student a new link; in the other open statuses
+// that page could send nothing, so there is no link.
+func duplicate(lab settings.Lab, short string, status schema.Status) *jobs.Error {
+	msg := fmt.Sprintf("You already sent this same file as request %s, which is still open. Follow that request through the link in its email", short)
+	var extra map[string]any
+	if status == schema.StatusPending {
+		url := jobs.ResendURL(lab.PublicURL, short)
+		msg += fmt.Sprintf(" (no longer have it? Get a new link at %s)", url)
+		extra = map[string]any{"resend_url": url}
+	}
+	msg += "; if you meant to send a changed model, save it again and upload the new file."
+	return &jobs.Error{Status: http.StatusConflict, Code: "duplicate", Message: msg,
+		Fields: map[string]string{"model": msg}, Extra: extra}
 }
 
 func rateLimited(lab settings.Lab, until time.Time, why string) *jobs.Error {

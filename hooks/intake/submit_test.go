@@ -464,6 +464,68 @@ func TestSubmitDuplicate(t *testing.T) {
 	}
 }
 
+// The refusal of a duplicate links to the earlier request only through the
+// public resend page (SPEC §4: "refused with a link to that job"), never with
+// the private status link: someone with the student's email and the same file
+// must not get the student's key. The link is offered while the request waits
+// for confirmation, the one status in which that page can send a new link.
+func TestSubmitDuplicateOffersTheResendPage(t *testing.T) {
+	isolateTemp(t)
+	app, fx := testapp.NewSeeded(t)
+	defer app.Cleanup()
+	setSetting(t, app, "public_url", "https://print.lab.example.edu/")
+	stl := cubeSTL(t, 20)
+	first := post(t, app, validFields(fx), "a.stl", stl)
+	var created struct {
+		ID        string `json:"id"`
+		ShortID   string `json:"short_id"`
+		StatusURL string `json:"status_url"`
+	}
+	if first.Code != 201 || json.Unmarshal(first.Body.Bytes(), &created) != nil {
+		t.Fatal(first.Body)
+	}
+	key := created.StatusURL[strings.LastIndex(created.StatusURL, ".")+1:]
+	refusal := func() (string, map[string]any) {
+		t.Helper()
+		dup := post(t, app, validFields(fx), "again.stl", stl)
+		var out map[string]any
+		if dup.Code != http.StatusConflict || json.Unmarshal(dup.Body.Bytes(), &out) != nil || out["code"] != "duplicate" {
+			t.Fatalf("duplicate: %d %s", dup.Code, dup.Body)
+		}
+		if strings.Contains(dup.Body.String(), key) || strings.Contains(dup.Body.String(), "/status/") {
+			t.Errorf("the refusal carries the private status link: %s", dup.Body)
+		}
+		return dup.Body.String(), out
+	}
+
+	// Waiting for review: the student follows the emailed link; no page could send another.
+	if body, out := refusal(); out["resend_url"] != nil || !strings.Contains(body, created.ShortID) {
+		t.Errorf("uploaded: %s", body)
+	}
+
+	job, err := app.FindRecordById(schema.Jobs, created.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	job.Set("status", string(schema.StatusPending))
+	if err := app.Save(job); err != nil {
+		t.Fatal(err)
+	}
+	want := "https://print.lab.example.edu/confirm/#resend-" + created.ShortID
+	body, out := refusal()
+	if out["resend_url"] != want || !strings.Contains(out["message"].(string), want) {
+		t.Errorf("pending: resend_url %v, message %q; want %s in both", out["resend_url"], out["message"], want)
+	}
+	// The page behind it emails a new confirmation link to the student's own address.
+	if r := postJSON(t, app, "/api/printlab/confirm/resend", `{"short_id":"`+created.ShortID+`","email":"`+validFields(fx)["email"]+`"}`); r.Code != http.StatusAccepted {
+		t.Fatalf("resend: %d %s", r.Code, r.Body)
+	}
+	sent, err := app.FindAllRecords(schema.Emails, dbx.HashExp{"job": created.ID, "kind": "confirm"})
+	if err != nil || len(sent) != 1 || sent[0].GetString("recipient") != validFields(fx)["email"] {
+		t.Errorf("no new confirmation link emailed to the student after %s: %v %v", body, sent, err)
+	}
+}
+
 func TestSubmitFailureAfterFileStoredLeavesNothing(t *testing.T) {
 	tmp := isolateTemp(t)
 	app, fx := testapp.NewSeeded(t)

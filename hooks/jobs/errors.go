@@ -14,6 +14,9 @@ type Error struct {
 	Code    string            // stable, for clients: "conflict", "claimed", "invalid", ...
 	Message string            // a full sentence
 	Fields  map[string]string // per-field messages for 400s
+	// Extra are more top-level fields of the answer, such as a link the page
+	// can offer; they never replace status, code, message or data.
+	Extra map[string]any
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -43,7 +46,12 @@ func Respond(e *core.RequestEvent, err error) error {
 		for f, m := range je.Fields {
 			data[f] = map[string]string{"code": "invalid", "message": m}
 		}
-		return e.JSON(je.Status, map[string]any{"status": je.Status, "code": je.Code, "message": je.Message, "data": data})
+		out := map[string]any{}
+		for k, v := range je.Extra {
+			out[k] = v
+		}
+		out["status"], out["code"], out["message"], out["data"] = je.Status, je.Code, je.Message, data
+		return e.JSON(je.Status, out)
 	}
 	e.App.Logger().Error("printlab: request failed", "path", e.Request.URL.Path, "error", err)
 	return e.JSON(http.StatusInternalServerError, map[string]any{"status": 500, "code": "error",

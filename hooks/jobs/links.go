@@ -22,6 +22,13 @@ func ConfirmURL(base, token string) string {
 	return strings.TrimRight(base, "/") + "/confirm/#" + token
 }
 
+// ResendURL is the public page where a student asks for a new confirmation
+// link by request number and email. It carries no secret: the link is emailed
+// only to the job's own address.
+func ResendURL(base, shortID string) string {
+	return strings.TrimRight(base, "/") + "/confirm/#resend-" + shortID
+}
+
 // StatusLink returns job's private status URL, giving the job a salt first when it
 // has none (jobs created before salts existed, demo data). Call inside tx.
 func StatusLink(tx core.App, job *core.Record, base string) (string, error) {

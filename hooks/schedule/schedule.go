@@ -1,9 +1,10 @@
 // Package schedule runs PrintLab's time-driven work (SPEC §8) on robfig/cron in
 // the lab's time zone: outbox retries, confirmation reminders and expiry flags,
 // pickup reminders and "uncollected" flags, release of expired claims, archive
-// and prune, and the integrity check. Every job is a plain function of (app, now), so tests drive it
-// with their own clock; every run is recorded in `cron_runs` and shown by the
-// health endpoint.
+// and prune, the integrity check and the daily staff summary. Every job is a
+// plain function of (app, now), so tests drive it with their own clock; every
+// run is logged (PocketBase's logs) and its last one recorded in `cron_runs`,
+// which the health endpoint shows.
 package schedule
 
 import (
@@ -167,7 +168,7 @@ func (s *Scheduler) currentZone() string {
 	return s.zone
 }
 
-// RunJob runs one job as of now and records the run in cron_runs. A panic is
+// RunJob runs one job as of now, records the run in cron_runs and logs it. A panic is
 // recovered and recorded as a failed run, so one broken job never takes the
 // server down or hides from the health endpoint.
 func RunJob(app core.App, j Job, now time.Time) (msg string, err error) {
@@ -180,11 +181,22 @@ func RunJob(app core.App, j Job, now time.Time) (msg string, err error) {
 		if rerr := record(app, j.Name, started, msg, err); rerr != nil {
 			app.Logger().Error("schedule: recording a run", "job", j.Name, "error", rerr)
 		}
-		if err != nil {
-			app.Logger().Error("schedule: job failed", "job", j.Name, "error", err)
-		}
+		logRun(app, j.Name, time.Since(started), msg, err)
 	}()
 	return j.Run(app, now)
+}
+
+// logRun writes one entry per run to PocketBase's logs (admin UI › Logs, kept
+// logs.maxDays): cron_runs holds only each job's last run, the log holds them
+// all (SPEC §8). A run that worked is Info, the level PocketBase keeps by
+// default; a failed one is Error.
+func logRun(app core.App, name string, took time.Duration, msg string, err error) {
+	attrs := []any{"job", name, "duration", took.Round(time.Millisecond).String(), "ok", err == nil, "message", msg}
+	if err != nil {
+		app.Logger().Error("schedule: "+name+" failed", append(attrs, "error", err)...)
+		return
+	}
+	app.Logger().Info("schedule: "+name+" ran", attrs...)
 }
 
 func record(app core.App, name string, started time.Time, msg string, runErr error) error {

@@ -2,11 +2,13 @@ package schedule_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image"
 	"image/png"
-	"printlab/hooks/schedule"
+	"net/http/httptest"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -17,10 +19,15 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 	"github.com/pocketbase/pocketbase/tools/filesystem"
+	"github.com/pocketbase/pocketbase/tools/logger"
 
+	"printlab/hooks/desk"
 	"printlab/hooks/mail"
+	"printlab/hooks/schedule"
 	"printlab/hooks/settings"
 	"printlab/internal/testapp"
+	"printlab/model3d"
+	"printlab/model3d/testmesh"
 	"printlab/schema"
 )
 
@@ -402,6 +409,48 @@ func TestPruneRemovesOnlyOldArchivedFiles(t *testing.T) {
 	}
 }
 
+// The slicers' sanitized copy of a student's model (made when staff open the
+// model) is one of the job's files: pruning deletes it with the others, and
+// leaves the copies of jobs not yet due.
+func TestPruneDeletesTheSlicersSanitizedCopy(t *testing.T) {
+	app, fx := newApp(t)
+	setLab(t, app, map[string]any{"prune_days": 365})
+	now := time.Now().UTC()
+	var cube bytes.Buffer
+	if err := model3d.Write3MF(&cube, testmesh.Cube(20), "cube"); err != nil {
+		t.Fatal(err)
+	}
+	cached := func(j *core.Record) []string {
+		paths, _ := filepath.Glob(filepath.Join(app.DataDir(), desk.CacheDirName, "sanitized", j.Id+"-*.3mf"))
+		return paths
+	}
+	opened := func(archivedAt time.Time) *core.Record {
+		n := seq.Add(1)
+		model, _ := filesystem.NewFileFromBytes(cube.Bytes(), fmt.Sprintf("JaneDoe_Filament_Blue_P%05d.3mf", n))
+		j := newJob(t, app, fx, map[string]any{"status": string(schema.StatusArchived), "archived_at": archivedAt,
+			"model": model, "display_name": model.Name, "sha256": fmt.Sprintf("%064d", n)})
+		// Staff open the model in a slicer: the server caches a sanitized copy.
+		req := httptest.NewRequest("POST", "/api/printlab/jobs/"+j.Id+"/links", strings.NewReader(`{"file":"model"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", testapp.Token(t, fx.Workstation))
+		if rec := testapp.Do(t, app, req); rec.Code != 200 || len(cached(j)) != 1 {
+			t.Fatalf("opening the model: %d %s, cached %v", rec.Code, rec.Body, cached(j))
+		}
+		return j
+	}
+	old, recent := opened(now.AddDate(0, 0, -400)), opened(now.AddDate(0, 0, -100))
+
+	if msg, err := schedule.Prune(app, now); err != nil || msg != "1 jobs pruned (1 files deleted)" {
+		t.Fatalf("%s %v", msg, err)
+	}
+	if left := cached(old); len(left) != 0 {
+		t.Errorf("the pruned job's sanitized copy is still on disk: %v", left)
+	}
+	if len(cached(recent)) != 1 {
+		t.Error("a job not yet due lost its sanitized copy")
+	}
+}
+
 func TestArchiveSelection(t *testing.T) {
 	app, fx := newApp(t)
 	setLab(t, app, map[string]any{"archive_days": 45})
@@ -474,6 +523,50 @@ func TestRunJobRecordsRunsAndRecoversPanics(t *testing.T) {
 	schedule.RunJob(app, boom, now)
 	if _, _, healthy := schedule.Health(app); healthy {
 		t.Error("health must degrade after a panicking run")
+	}
+}
+
+// Every run lands in PocketBase's logs (admin UI › Logs), not only the last one
+// in cron_runs: Info for a run that worked, Error for one that failed.
+func TestEachRunIsLogged(t *testing.T) {
+	app, _ := newApp(t)
+	// tests.TestApp turns PocketBase's logs off (maxDays 0); a lab keeps them 5 days.
+	app.Settings().Logs.MaxDays = 5
+	now := time.Now()
+	tidy := schedule.Job{Name: "tidy", Run: func(core.App, time.Time) (string, error) { return "3 things tidied", nil }}
+	broken := schedule.Job{Name: "broken", Run: func(core.App, time.Time) (string, error) { return "1 done", errors.New("disk full") }}
+	schedule.RunJob(app, tidy, now)
+	schedule.RunJob(app, tidy, now)
+	schedule.RunJob(app, broken, now)
+
+	// PocketBase writes logs in batches (every 3 s or 200 entries); flush the
+	// batch as it does on shutdown, then read the _logs table back.
+	h, ok := app.Logger().Handler().(*logger.BatchHandler)
+	if !ok {
+		t.Fatalf("the app's log handler is a %T", app.Logger().Handler())
+	}
+	if err := h.WriteAll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var logs []*core.Log
+	if err := app.LogQuery().Where(dbx.Like("message", "schedule: ")).OrderBy("rowid").All(&logs); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range logs {
+		if l.Data["duration"] == nil {
+			t.Errorf("%q carries no duration: %v", l.Message, l.Data)
+		}
+		got = append(got, fmt.Sprintf("%d %s job=%v ok=%v message=%v error=%v", l.Level, l.Message,
+			l.Data["job"], l.Data["ok"], l.Data["message"], l.Data["error"]))
+	}
+	want := []string{
+		"0 schedule: tidy ran job=tidy ok=true message=3 things tidied error=<nil>",
+		"0 schedule: tidy ran job=tidy ok=true message=3 things tidied error=<nil>",
+		"8 schedule: broken failed job=broken ok=false message=1 done error=disk full",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("logged\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 
