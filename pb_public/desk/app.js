@@ -292,7 +292,7 @@ function renderList(reset) {
   if (!performance.getEntriesByName("desk-first-render").length) performance.mark("desk-first-render");
   $("#empty").hidden = list.length > 0;
   $("#empty").textContent = view.q || view.printer || view.method || view.discipline || view.flag
-    ? "No jobs match these filters." : `No jobs are ${statusLabel(view.status)} right now.`;
+    ? "No jobs match these filters." : `No jobs are ${statusLabel(view.status).toLowerCase()} right now.`;
   $("#more").hidden = !hasMore;
   if (focusedId) document.querySelector(`#job-${CSS.escape(focusedId)} .open`)?.focus({ preventScroll: true });
   if (reset) renderBulk();

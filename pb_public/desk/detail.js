@@ -12,16 +12,6 @@ import { actionsFor, openAction } from "./dialogs.js";
 
 let current = null; // {id, job}
 
-// The links route belongs to another part of PrintLab and may be absent. Without
-// it the generic action route answers "unknown_action"; the probe names no job,
-// so it never signs a link or logs an opened file.
-let slicerProbe;
-function slicerRoute() {
-  slicerProbe ??= call("/api/printlab/jobs/probe/links", { file: "model" }).then(() => true,
-    (err) => err.status !== 0 && err.status !== 405 && err.code !== "unknown_action");
-  return slicerProbe;
-}
-
 /** detailJob is the id of the job shown in the detail panel, if open. */
 export function detailJob() { return $("#detail").open ? current?.id : null; }
 
@@ -126,28 +116,25 @@ async function filesSection(job) {
       est ? h("span", { class: "hint block" }, est) : null,
       h("span", { class: "cluster" }, download, slicer)));
   }
-  // "Open in slicer" appears only when the signed-link route answers; each link
-  // is fetched on click (it lasts 10 minutes and is logged as the file being
+  // Each "Open in slicer" link is fetched on click (it lasts 10 minutes and is logged as the file being
   // opened). The helper's printjob:// link is the default; OrcaSlicer and Bambu
   // Studio can also fetch the signed URL themselves, for PCs without the helper.
-  if (await slicerRoute()) {
-    const mac = /Mac/.test(navigator.platform || navigator.userAgent);
-    const targets = [
-      ["printjob", "Open in slicer"],
-      ["orcaslicer", "OrcaSlicer"],
-      [mac ? "bambustudio_mac" : "bambustudio", "Bambu Studio"],
-    ];
-    for (const [which, slot] of links) {
-      for (const [key, label] of targets) {
-        slot.append(h("button", { type: "button", class: key === "printjob" ? "btn btn-sm" : "btn btn-sm btn-ghost",
-          "data-open": key, "aria-label": `${label}: ${which === "model" ? "model" : "print file"}`,
-          onclick: async () => {
-            try {
-              const res = await call(`/api/printlab/jobs/${encodeURIComponent(job.id)}/links`, { file: which, staff: "" });
-              if (res?.[key]) openExternal(res[key], key === "printjob");
-            } catch (err) { toast(err.message, "error"); }
-          } }, label));
-      }
+  const mac = /Mac/.test(navigator.platform || navigator.userAgent);
+  const targets = [
+    ["printjob", "Open in slicer"],
+    ["orcaslicer", "OrcaSlicer"],
+    [mac ? "bambustudio_mac" : "bambustudio", "Bambu Studio"],
+  ];
+  for (const [which, slot] of links) {
+    for (const [key, label] of targets) {
+      slot.append(h("button", { type: "button", class: "btn btn-sm",
+        "data-open": key, "aria-label": `${label}: ${which === "model" ? "model" : "print file"}`,
+        onclick: async () => {
+          try {
+            const res = await call(`/api/printlab/jobs/${encodeURIComponent(job.id)}/links`, { file: which, staff: "" });
+            if (res?.[key]) openExternal(res[key], key === "printjob");
+          } catch (err) { toast(err.message, "error"); }
+        } }, label));
     }
   }
   return h("section", { "aria-labelledby": "dt-files" }, h("h3", { id: "dt-files" }, "Files"),

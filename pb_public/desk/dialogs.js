@@ -55,7 +55,7 @@ export function onJobChanged(r) {
   if (r.status !== state.expected[r.id]) {
     note.hidden = false;
     note.textContent = `This job changed on another screen: it is now ${statusLabel(r.status)}.`;
-  } else if (r.claim_workstation && r.claim_workstation !== ctx.me.id && new Date(r.claim_until) > new Date()) {
+  } else if (state.action !== "release" && claimedElsewhere(r)) { // the release dialog says who itself
     note.hidden = false;
     note.textContent = `${r.claim_staff ? ctx.staffName(r.claim_staff) : "Someone"} at ${ctx.wsName(r.claim_workstation)} is handling this job.`;
   } else note.hidden = true;
@@ -78,6 +78,8 @@ function field(name, label, input, hint) {
     hint ? h("p", { class: "hint", id: `ad-${name}-hint` }, hint) : null,
     h("p", { class: "field-error", id: `ad-${name}-err` }));
 }
+/** oneDecimal is a weight as the desk types it (55.3, not 55.31506…), or "" when there is none. */
+const oneDecimal = (g) => (Number(g) > 0 ? String(+Number(g).toFixed(1)) : "");
 const num = (attrs) => h("input", { type: "number", inputmode: "decimal", step: "any", min: "0", ...attrs });
 
 /** fieldsFor builds the action's own inputs; job is the first (or only) of jobs. */
@@ -117,7 +119,7 @@ function fieldsFor(action, job, jobs = [job]) {
         nodes: [
           dropZone(job),
           h("div", { class: "grid-2" },
-            field("grams", "Material (g)", num({ required: true, value: est?.grams || job.grams || "" })),
+            field("grams", "Material (g)", num({ required: true, value: oneDecimal(est?.grams || job.grams) })),
             field("hours", "Print time (h)", num({ required: true, value: est ? +(est.seconds / 3600).toFixed(2) : job.hours || "" }), "From the slicer; 0 if unknown. Rounded up to the half hour.")),
           field("printer", "Printer", printerSelect()),
           priceLine(),
@@ -129,7 +131,7 @@ function fieldsFor(action, job, jobs = [job]) {
     case "requote":
       return {
         nodes: [dropZone(job), h("div", { class: "grid-2" },
-          field("grams", "Material (g)", num({ value: job.grams || "" })),
+          field("grams", "Material (g)", num({ value: oneDecimal(job.grams) })),
           field("hours", "Print time (h)", num({ value: job.hours || "" }))), priceLine(),
         h("p", { class: "hint" }, "A new confirmation link is emailed; the old one stops working.")],
         live: (form) => updatePrice(form, "New quote"),
@@ -153,7 +155,7 @@ function fieldsFor(action, job, jobs = [job]) {
         : "The new file replaces the print file; the price stays.")] };
     case "release": {
       const holder = job.claim_staff ? `${ctx.staffName(job.claim_staff)} at ${ctx.wsName(job.claim_workstation)}` : ctx.wsName(job.claim_workstation);
-      return { nodes: [h("p", {}, `${holder} is handling this job. Release it only if they have left it open: other workstations can then act on it, and their open dialog will say the job was released.`)] };
+      return { nodes: [h("p", {}, `${holder} is handling this job. Release it only if they have left it open: other workstations can then act on it.`)] };
     }
     case "fail":
       return {
@@ -187,7 +189,7 @@ function fieldsFor(action, job, jobs = [job]) {
         h("label", { class: "check" }, h("input", { type: "checkbox", name: "notify", id: "ad-notify" }), "Email the student about the change"),
         h("p", { class: "alert alert-warning", id: "ad-no-payment", hidden: true },
           job.status === "completed"
-            ? "An override records no payment. If the student paid, use “Record payment and pickup” instead, so the money shows in the analytics and the payments export."
+            ? "An override records no payment. If the student paid, use “Payment & pickup” instead, so the money shows in the analytics and the payments export."
             : "An override records no payment: the money for this job will not show in the analytics or the payments export.")],
         live: (form) => { form.querySelector("#ad-no-payment").hidden = form.elements.to.value !== "picked_up"; },
       };

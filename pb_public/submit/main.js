@@ -295,10 +295,21 @@ async function onSubmit(e) {
       return;
     }
     const fields = err.fields || {};
+    const resend = err.body?.resend_url;
+    if (resend && fields.model) fields.model = fields.model.replace(` (no longer have it? Get a new link at ${resend})`, "");
     for (const [k, msg] of Object.entries(fields)) showError(k, msg);
-    formError.textContent = err.message;
-    delete formError.dataset.count;
-    formError.hidden = false;
+    if (resend && fields.model) $("#model-error").append(" ", h("a", { href: resend }, "No longer have that email? Get a new link."));
+    // A refusal about fields is told beside them; the summary only counts them.
+    const n = Object.keys(fields).length;
+    if (n) {
+      formError.textContent = n === 1 ? "Please correct the highlighted field." : `Please correct the ${n} highlighted fields.`;
+      formError.dataset.count = String(n);
+      formError.hidden = false;
+    } else {
+      formError.textContent = err.message;
+      delete formError.dataset.count;
+      formError.hidden = false;
+    }
     const f = firstInvalid(fields);
     if (f) focusField(f); else formError.scrollIntoView({ block: "center" });
   } finally {

@@ -100,6 +100,11 @@ test("a sliced file is attached after approval; the panel's email states and his
   await screenshot(page, "desk-attach-file");
   await page.click("#ad-submit", { timeout: 5000 });
   await page.waitForFunction(() => !document.querySelector("#action-dialog").open);
+  // The toast shows above the panel it was raised from (the top layer), not under it.
+  const t = page.locator(".toast", { hasText: "attached" });
+  await t.waitFor();
+  assert.ok(await page.evaluate(() => document.querySelector(".toast-region").matches(":popover-open") && document.querySelector("#detail").open));
+  await screenshot(page, "desk-toast-over-panel");
   await page.locator("#detail li", { hasText: "Print file" }).locator(".mono", { hasText: ".gcode" }).waitFor();
   await page.locator("#dt-history li", { hasText: "Print file attached by Sam Lee at Front Desk" }).waitFor();
 

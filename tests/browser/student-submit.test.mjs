@@ -8,7 +8,7 @@ import { writeFileSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { launchBrowser, axeViolations, sideScroll, screenshot, catalogSwatch, cssRGB, centrePixel, DESKTOP, PHONE } from "./harness.mjs";
-import { studentServer, boxSTL } from "./student-lib.mjs";
+import { studentServer, boxSTL, submit, act } from "./student-lib.mjs";
 
 let server, browser, dir;
 before(async () => {
@@ -161,5 +161,36 @@ test("the submit page on a 390 px phone: no sideways scroll, accessible", async 
   assert.ok(heights.length >= 5, heights.join(" "));
   assert.deepEqual([...new Set(heights.map((x) => x.split(":")[1]))], ["40"], heights.join(" "));
   await screenshot(page, "student-submit-phone");
+  await context.close();
+});
+
+test("the same file again from the same student: told once, beside the file, with a way to a new link", async () => {
+  const email = "twice.sent@student.example.edu";
+  const first = await submit(server, { first: "Twice", last: "Sent", email, size: [21, 22, 23] });
+  await act(server, first.id, "approve", "uploaded", { grams: 12, hours: 1 });
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  await page.goto(server.url + "/");
+  await page.waitForSelector("input[name=method]");
+  await page.fill("#first_name", "Twice");
+  await page.fill("#last_name", "Sent");
+  await page.fill("#email", email);
+  await page.selectOption("#discipline", { index: 1 });
+  await page.fill("#course", "N/A");
+  await page.check("input[name=method][value=filament]");
+  await page.selectOption("#color", { index: 1 });
+  await page.locator(".choice", { hasText: "Prusa MK4S" }).click();
+  await page.setInputFiles("#model", { name: "part.stl", mimeType: "application/octet-stream", buffer: boxSTL(21, 22, 23) });
+  await page.waitForFunction(() => !document.querySelector("#model-facts").hidden);
+  await page.check("#ack_min_charge");
+  await page.check("#ack_mm");
+  await page.click("#submit-button");
+  await page.locator("#model-error", { hasText: `You already sent this same file as request ${first.short_id}` }).waitFor();
+  const link = page.locator("#model-error a");
+  assert.equal(await link.textContent(), "No longer have that email? Get a new link.");
+  assert.match(await link.getAttribute("href"), new RegExp(`/confirm/#resend-${first.short_id}$`));
+  assert.doesNotMatch(await page.textContent("#model-error"), /https?:\/\//, "the address is a link, not text");
+  assert.equal(await page.textContent("#form-error"), "Please correct the highlighted field.", "the summary does not repeat the message");
+  await screenshot(page, "student-submit-duplicate");
   await context.close();
 });
