@@ -1,6 +1,6 @@
 // Helpers for the dashboard's browser tests: a server with two workstations,
 // jobs submitted through the public route, and a signed-in dashboard page.
-import { startServer, WORKSTATION } from "./harness.mjs";
+import { startServer, WORKSTATION, DESKTOP } from "./harness.mjs";
 
 export const BACKROOM = { username: "backroom", password: "backroom-password-123", name: "Back Room" };
 
@@ -63,6 +63,24 @@ export async function signIn(page, server, ws = WORKSTATION, query = "") {
   await page.fill("#si-pass", ws.password);
   await page.click("#signin-submit");
   await page.waitForSelector("body[data-ready]");
+}
+
+/** openPage opens a page in its own context that fails the test on any browser dialog. */
+export async function openPage(browser, viewport = DESKTOP, options = {}) {
+  const context = await browser.newContext({ viewport, ...options });
+  const page = await context.newPage();
+  page.on("dialog", (d) => { throw new Error(`unexpected browser dialog: ${d.message()}`); });
+  page.on("pageerror", (e) => console.error("pageerror:", e.message));
+  return { context, page };
+}
+
+/** chooseStaff picks the "Performing action as" name in the open dialog. */
+export const chooseStaff = (page, name = "Sam Lee") => page.selectOption("#ad-staff", { label: name });
+
+/** tab switches the dashboard to a status tab. */
+export async function tab(page, status) {
+  await page.click(`#tab-${status}`);
+  await page.waitForFunction((s) => document.querySelector(`#tab-${s}`).getAttribute("aria-selected") === "true", status);
 }
 
 /** card is the locator of a job's card. */

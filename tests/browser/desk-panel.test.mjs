@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { launchBrowser, screenshot, DESKTOP } from "./harness.mjs";
-import { deskServer, submitJob, signIn, card, events, BACKROOM } from "./desk-lib.mjs";
+import { deskServer, submitJob, signIn, card, events, openPage, chooseStaff, tab, BACKROOM } from "./desk-lib.mjs";
 
 let server, browser;
 before(async () => {
@@ -17,20 +17,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function newPage(viewport = DESKTOP, options = {}) {
-  const context = await browser.newContext({ viewport, ...options });
-  const page = await context.newPage();
-  page.on("dialog", (d) => { throw new Error(`unexpected browser dialog: ${d.message()}`); });
-  page.on("pageerror", (e) => console.error("pageerror:", e.message));
-  return { context, page };
-}
-
-const chooseStaff = (page, name = "Sam Lee") => page.selectOption("#ad-staff", { label: name });
-
-async function tab(page, status) {
-  await page.click(`#tab-${status}`);
-  await page.waitForFunction((s) => document.querySelector(`#tab-${s}`).getAttribute("aria-selected") === "true", status);
-}
+const newPage = (viewport = DESKTOP, options = {}) => openPage(browser, viewport, options);
 
 /** move sends a staff action straight to the API as Front Desk, as another desk would. */
 async function move(jobId, action, expected, fields = {}) {
