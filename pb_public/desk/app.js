@@ -360,10 +360,7 @@ function setupRealtime() {
     if (connectedOnce) { tabCache.clear(); refreshAll().then(prefetch).catch(() => {}); checkMail(); }
     connectedOnce = true;
   });
-  // The open job's history and email states change without the job itself changing (a file
-  // opened, a reminder sent, an email delivered or failed): follow them, and raise the mail banner.
-  pb.collection("emails").subscribe("*", (e) => onEmailEvent(e.record), { fields: "id,job,state" }).catch(() => {});
-  pb.collection("events").subscribe("*", (e) => { if (detailJob() && detailJob() === e.record.job) refreshDetail(); }, { fields: "id,job" }).catch(() => {});
+
   pb.realtime.onDisconnect = () => {
     clearTimeout(downTimer);
     downTimer = setTimeout(() => banner("offline", "Live updates are paused: the connection to PrintLab was lost. Reconnecting…", "warning"), 1200);
@@ -542,18 +539,6 @@ function showError(err) {
   banner("error", err?.message || "Something went wrong loading jobs.", "danger");
 }
 
-function onEmailEvent(r) {
-  if (detailJob() && detailJob() === r.job) refreshDetail();
-  if (r.state !== "queued") scheduleMailCheck();
-}
-
-let mailTimer;
-/** scheduleMailCheck reads the outbox status once after a burst of email changes settles. */
-function scheduleMailCheck() {
-  clearTimeout(mailTimer);
-  mailTimer = setTimeout(checkMail, 1500);
-}
-
 async function checkMail() {
   try {
     const st = await call("/api/printlab/mail/status", undefined, "GET");
@@ -573,8 +558,8 @@ async function start() {
   document.body.dataset.ready = "1";
   setTimeout(prefetch, 300);
   checkMail();
-  // Retries run out on the server's clock too: look again now and then.
-  setInterval(checkMail, 5 * 60 * 1000);
+  // Emails fail on the server's clock (the last retry): look again every two minutes.
+  setInterval(checkMail, 2 * 60 * 1000);
   // Ages grow and claims run out without any event: re-render the cards each minute.
   setInterval(() => { if (!document.querySelector("#cards .job:focus-within")) renderList(false); }, 60000);
 }

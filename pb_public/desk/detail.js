@@ -27,12 +27,31 @@ export async function openDetail(id) {
       h("div", { id: "dt-main" }), h("section", { id: "dt-viewer", class: "viewer-box", "aria-label": "3D view" }),
       h("div", { id: "dt-history" })));
   if (!d.open) d.showModal();
+  follow(id);
   d.addEventListener("close", () => {
+    follow(null);
     const back = current?.returnFocus?.isConnected ? current.returnFocus : document.querySelector(`#job-${CSS.escape(id)} .open`);
     back?.focus({ preventScroll: true });
     current = null;
   }, { once: true });
   await render();
+}
+
+let unfollow = null;
+/**
+ * follow subscribes to the shown job's events and emails, which change without
+ * the job changing (a file opened, a reminder sent, an email delivered or
+ * failed); only the open panel's job, so other changes cost no dashboard anything.
+ */
+function follow(id) {
+  const stop = unfollow;
+  unfollow = null;
+  stop?.();
+  if (!id) return;
+  const opts = { filter: pb.filter("job = {:id}", { id }), fields: "id,job" };
+  const subs = ["events", "emails"].map((col) =>
+    pb.collection(col).subscribe("*", () => { if (detailJob() === id) refreshDetail(); }, opts).catch(() => null));
+  unfollow = () => subs.forEach((p) => p.then((un) => un?.()).catch(() => {}));
 }
 
 /** refreshDetail re-renders after a realtime change, keeping scroll and the viewer. */
