@@ -49,9 +49,11 @@ function follow(id) {
   stop?.();
   if (!id) return;
   const opts = { filter: pb.filter("job = {:id}", { id }), fields: "id,job" };
-  const subs = ["events", "emails"].map((col) =>
-    pb.collection(col).subscribe("*", () => { if (detailJob() === id) refreshDetail(); }, opts).catch(() => null));
-  unfollow = () => subs.forEach((p) => p.then((un) => un?.()).catch(() => {}));
+  // One move writes an event and queues an email, which is then sent: one re-render for the burst.
+  let timer;
+  const changed = () => { clearTimeout(timer); timer = setTimeout(() => { if (detailJob() === id) refreshDetail(); }, 250); };
+  const subs = ["events", "emails"].map((col) => pb.collection(col).subscribe("*", changed, opts).catch(() => null));
+  unfollow = () => { clearTimeout(timer); subs.forEach((p) => p.then((un) => un?.()).catch(() => {})); };
 }
 
 /** refreshDetail re-renders after a realtime change, keeping scroll and the viewer. */
