@@ -22,6 +22,7 @@ import (
 	"printlab/hooks/ops"
 	"printlab/hooks/schedule"
 	"printlab/hooks/settings"
+	"printlab/hooks/signin"
 )
 
 // Options are what main knows and the capabilities need.
@@ -36,6 +37,7 @@ type Options struct {
 func Register(app core.App, opts Options) {
 	settings.Register(app)
 	guard.Register(app)
+	signin.Register(app)
 	desk.Register(app)
 	desk.RegisterLinks(app)
 	intake.Register(app)

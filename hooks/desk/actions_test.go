@@ -1,7 +1,11 @@
 package desk_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +13,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
+	"github.com/pocketbase/pocketbase/tools/logger"
 
 	"printlab/hooks/jobs"
 	"printlab/internal/testapp"
@@ -150,4 +155,55 @@ func TestAdminUIStatusEditIsAnOverride(t *testing.T) {
 		scenario.Headers = map[string]string{"Authorization": testapp.Token(tb, fx.Superuser)}
 	}
 	scenario.Test(t)
+}
+
+// A move's event is its record: a successful move stays out of PocketBase's
+// request log, a refused one is logged so that IT can see what went wrong.
+func TestMovesInTheRequestLog(t *testing.T) {
+	app, fx := deskApp(t)
+	defer app.Cleanup()
+	app.Settings().Logs.MaxDays = 5 // tests.TestApp turns logs off; a lab keeps them
+	token := testapp.Token(t, fx.Workstation)
+	move := func(action, body string) int {
+		req := httptest.NewRequest(http.MethodPost, "/api/printlab/jobs/"+jobID+"/"+action, strings.NewReader(body))
+		req.Header.Set("Authorization", token)
+		req.Header.Set("Content-Type", "application/json")
+		return testapp.Do(t, app, req).Code
+	}
+	if got := move("review", `{"staff":"`+fx.Staff.Id+`","expected_status":"uploaded"}`); got != 200 {
+		t.Fatalf("review: %d", got)
+	}
+	if got := move("approve", `{"staff":"`+fx.Staff.Id+`","expected_status":"printing","grams":10,"hours":1}`); got != 409 {
+		t.Fatalf("approve with a stale status: %d, want 409", got)
+	}
+	// PocketBase writes a request's log line from a goroutine of its own, into
+	// a batch: flush until the refusal's line is in, then once more.
+	h, ok := app.Logger().Handler().(*logger.BatchHandler)
+	if !ok {
+		t.Fatalf("the app's log handler is a %T", app.Logger().Handler())
+	}
+	var got []string
+	read := func() {
+		if err := h.WriteAll(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		var logs []*core.Log
+		if err := app.LogQuery().Where(dbx.Like("message", "/api/printlab/jobs/")).All(&logs); err != nil {
+			t.Fatal(err)
+		}
+		got = got[:0]
+		for _, l := range logs {
+			got = append(got, fmt.Sprint(l.Data["url"], " ", l.Data["status"]))
+		}
+	}
+	for deadline := time.Now().Add(5 * time.Second); len(got) == 0 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		read()
+	}
+	time.Sleep(100 * time.Millisecond)
+	read()
+	want := []string{"/api/printlab/jobs/" + jobID + "/approve 409"}
+	if !slices.Equal(got, want) {
+		t.Errorf("request log holds %q, want %q", got, want)
+	}
 }

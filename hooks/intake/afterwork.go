@@ -2,6 +2,7 @@ package intake
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -16,6 +17,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/filesystem"
 
+	"printlab/hooks/pace"
 	"printlab/hooks/stmts"
 	"printlab/model3d"
 	"printlab/schema"
@@ -39,16 +41,25 @@ type afterwork struct {
 	pending map[string]*pendingSidecar // job id → scheduled sidecar rewrite
 	closed  bool
 	wg      sync.WaitGroup
+	stop    context.Context // ends at close: rewrites waiting for a quiet desk go at once
+	cancel  context.CancelFunc
 }
 
 // pendingSidecar is a scheduled rewrite and, when the save that scheduled it
-// handed it over, the job as committed (saving a read of the job).
+// handed it over, the job as committed (saving a read of the job). Once its
+// timer fired it stays pending until written, so that one job's rewrites never
+// run side by side (an older copy could land last).
 type pendingSidecar struct {
 	timer *time.Timer
 	job   *core.Record
+	fired bool // waiting for a quiet desk or writing
+	again bool // saved again since it started: write once more
 }
 
-func newAfterwork() *afterwork { return &afterwork{pending: map[string]*pendingSidecar{}} }
+func newAfterwork() *afterwork {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &afterwork{pending: map[string]*pendingSidecar{}, stop: ctx, cancel: cancel}
+}
 
 // run starts fn in the background unless the app is shutting down, and
 // reports whether it did.
@@ -72,12 +83,14 @@ func (a *afterwork) close(app core.App) {
 	a.closed = true
 	ids := make([]string, 0, len(a.pending))
 	for id, p := range a.pending {
-		if p.timer.Stop() {
+		if !p.fired { // a fired rewrite finishes on its own, without waiting
+			p.timer.Stop()
 			ids = append(ids, id)
 		}
 	}
 	a.pending = map[string]*pendingSidecar{}
 	a.mu.Unlock()
+	a.cancel()
 	a.wg.Wait()
 	for _, id := range ids {
 		writeSidecarLogged(app, id, nil)
@@ -166,23 +179,44 @@ func (a *afterwork) sidecar(app core.App, jobID string, job *core.Record) {
 		if job != nil {
 			p.job = job
 		}
-		p.timer.Reset(sidecarDelay)
+		if p.fired {
+			p.again = true
+		} else {
+			p.timer.Reset(sidecarDelay)
+		}
 		return
 	}
 	p := &pendingSidecar{job: job}
 	a.pending[jobID] = p
 	p.timer = time.AfterFunc(sidecarDelay, func() {
 		a.mu.Lock()
-		delete(a.pending, jobID)
 		if a.closed {
 			a.mu.Unlock()
 			return
 		}
-		job := p.job
+		p.fired = true
 		a.wg.Add(1)
 		a.mu.Unlock()
 		defer a.wg.Done()
-		writeSidecarLogged(app, jobID, job)
+		// Staff moves come first: during a burst the rewrite waits for a
+		// quiet desk, for at most pace.MaxHold.
+		pace.For(app).Wait(a.stop, pace.MaxHold)
+		for {
+			a.mu.Lock()
+			job := p.job
+			p.again = false
+			a.mu.Unlock()
+			writeSidecarLogged(app, jobID, job)
+			a.mu.Lock()
+			if !p.again {
+				if a.pending[jobID] == p {
+					delete(a.pending, jobID)
+				}
+				a.mu.Unlock()
+				return
+			}
+			a.mu.Unlock()
+		}
 	})
 }
 

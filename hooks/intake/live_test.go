@@ -18,6 +18,7 @@ import (
 	"printlab/hooks/intake"
 	"printlab/hooks/jobs"
 	"printlab/hooks/mail"
+	"printlab/hooks/pace"
 	"printlab/internal/testapp"
 	"printlab/schema"
 )
@@ -220,5 +221,44 @@ func TestSidecarAfterAnAdminEditHasNoSecrets(t *testing.T) {
 		if strings.Contains(s, secret) {
 			t.Errorf("job.json carries %s after an admin edit", secret)
 		}
+	}
+}
+
+// While moves are in flight, job.json rewrites wait for a quiet desk; history
+// that arrives meanwhile, even after the rewrite started waiting, is in the
+// file written once it is quiet.
+func TestSidecarWaitsForAQuietDesk(t *testing.T) {
+	app, id, _, _ := studentApp(t)
+	defer app.Cleanup()
+	job, _ := app.FindRecordById(schema.Jobs, id)
+	path := filepath.Join(app.DataDir(), "storage", job.BaseFilesPath(), intake.SidecarName)
+	read := func() string { b, _ := os.ReadFile(path); return string(b) }
+	for deadline := time.Now().Add(3 * time.Second); !strings.Contains(read(), `"type": "approve"`); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no sidecar after the approve:\n%s", read())
+		}
+	}
+
+	end := pace.For(app).Begin()
+	add := func(n int) {
+		if err := jobs.AddEvent(app, job, "confirm_reminder", jobs.Actor{Kind: jobs.BySystem}, map[string]any{"day": n}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(1)
+	time.Sleep(400 * time.Millisecond) // past the rewrite's gathering delay: it waits for the desk now
+	add(2)
+	time.Sleep(200 * time.Millisecond)
+	if s := read(); strings.Contains(s, "confirm_reminder") {
+		t.Fatalf("job.json was rewritten while a move was in flight:\n%s", s)
+	}
+	end()
+	for deadline := time.Now().Add(3 * time.Second); !strings.Contains(read(), `"day": 2`); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("job.json does not hold the history once the desk is quiet:\n%s", read())
+		}
+	}
+	if s := read(); !strings.Contains(s, `"day": 1`) {
+		t.Errorf("job.json lost the first reminder:\n%s", s)
 	}
 }

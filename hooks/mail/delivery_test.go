@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"printlab/hooks/mail"
+	"printlab/hooks/pace"
 	"regexp"
 	"slices"
 	"strings"
@@ -608,5 +609,38 @@ func TestBodiesAreWrittenWhenSent(t *testing.T) {
 	if failed.GetString("state") != schema.EmailFailed || failed.GetInt("attempts") != 1 ||
 		!strings.Contains(failed.GetString("last_error"), "no longer exists") {
 		t.Errorf("orphan row: state %q after %d attempts: %q", failed.GetString("state"), failed.GetInt("attempts"), failed.GetString("last_error"))
+	}
+}
+
+// While staff moves are being answered, the emails they queue wait for a
+// quiet desk (for at most pace.MaxHold), then go out.
+func TestEmailsWaitForAQuietDesk(t *testing.T) {
+	app, fx, lab := newApp(t)
+	app.Settings().SMTP.Enabled = false
+	w := mail.WorkerOf(app)
+	w.Start()
+	defer w.Stop()
+	job := newJob(t, app, fx, nil)
+
+	state := func(id string) string {
+		got, err := app.FindRecordById(schema.Emails, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.GetString("state")
+	}
+	end := pace.For(app).Begin() // a move in flight
+	row := enqueue(t, app, lab, message(job, mail.KindReceived, "busy-desk"))
+	time.Sleep(500 * time.Millisecond)
+	if s := state(row.Id); s != schema.EmailQueued {
+		t.Fatalf("the email was handled (%s) while a move was in flight", s)
+	}
+	end()
+	deadline := time.Now().Add(3 * time.Second)
+	for state(row.Id) != schema.EmailFile {
+		if time.Now().After(deadline) {
+			t.Fatal("the email did not go out once the desk was quiet")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"printlab/hooks/pace"
 	"printlab/hooks/settings"
 	"printlab/hooks/stmts"
 	"printlab/schema"
@@ -146,6 +147,12 @@ func (w *Worker) loop(ctx context.Context, done chan struct{}) {
 			case <-time.After(w.opts.Gather):
 			}
 		case <-tick.C:
+		}
+		// Staff moves come first: a burst of them holds the emails it queued
+		// until the desk is quiet, for at most pace.MaxHold.
+		pace.For(w.app).Wait(ctx, pace.MaxHold)
+		if ctx.Err() != nil {
+			return
 		}
 		if res, err := w.Drain(ctx, w.opts.Now()); err != nil {
 			w.app.Logger().Error("mail: outbox drain", "error", err, "result", res.String())

@@ -43,7 +43,7 @@ func main() {
 	actions := flag.Int("actions", 2000, "approve and pickup requests per scenario")
 	keep := flag.String("dir", "", "seed into this dir and keep it (default: a temp dir, removed)")
 	from := flag.String("from", "", "copy this dir (kept from an earlier -dir run) instead of seeding")
-	only := flag.String("only", "", "run only the scenarios whose names contain this")
+	only := flag.String("only", "", "run only the scenarios whose names contain this (or one of these, comma-separated)")
 	mailTo := flag.String("mail", "smtp", `where the server's emails go: "smtp" (a sink in this tool, as a lab's relay) or "files" (no SMTP set: pb_data/mail)`)
 	flag.Parse()
 
@@ -79,7 +79,14 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Printf("emails go to %s\n", map[bool]string{true: "an SMTP sink at " + sinkAddr, false: "files (no SMTP)"}[sinkAddr != ""])
-	run := func(name string) bool { return *only == "" || strings.Contains(name, *only) }
+	run := func(name string) bool {
+		for _, o := range strings.Split(*only, ",") {
+			if strings.Contains(name, o) {
+				return true
+			}
+		}
+		return false
+	}
 
 	url, stop := serve(*bin, dir)
 	defer stop()
