@@ -30,7 +30,7 @@ func dbConfig(dataDir string) pocketbase.Config {
 }
 
 // checkpointEvery is how often the background loop checkpoints the WAL.
-const checkpointEvery = 250 * time.Millisecond
+const checkpointEvery = 50 * time.Millisecond
 
 // checkpointer runs SQLite's passive checkpoint on the read pool while the app
 // serves: it never waits for the writer nor blocks it.

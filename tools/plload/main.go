@@ -94,7 +94,7 @@ func main() {
 	su := login(url, "_superusers", "load@example.com", password)
 	staff := firstStaff(url, ws)
 
-	fmt.Printf("\n%-52s %8s %8s %8s %9s %9s\n", "scenario", "p50", "p95", "p99", "req/s", "cpu ms/req")
+	fmt.Printf("\n%-52s %8s %8s %8s %9s %9s %9s  %s\n", "scenario", "p50", "p95", "p99", "req/s", "cpu ms/req", "+after", "emails (last, after the last answer)")
 	approve := func(i int) (*http.Request, error) {
 		body := fmt.Sprintf(`{"staff":%q,"expected_status":"uploaded","grams":42.5,"hours":2.2}`, staff)
 		return post(url+"/api/printlab/jobs/"+uploaded[i]+"/approve", ws, body), nil
@@ -183,6 +183,9 @@ func seedPeer(dir string, n int, smtpAddr string) ([]string, error) {
 	return ids, nil
 }
 
+// mailed counts the messages the sink accepted, lastMail is when the last came.
+var mailed, lastMail atomic.Int64
+
 // sink accepts SMTP on loopback and drops every message, standing in for the
 // lab's mail relay (which runs elsewhere): the server pays for sending its
 // emails, not for a mail server's work. It returns its address.
@@ -223,6 +226,8 @@ func sink() string {
 								break
 							}
 						}
+						mailed.Add(1)
+						lastMail.Store(time.Now().UnixNano())
 						say("250 accepted")
 					case cmd == "QUIT":
 						say("221 bye")
@@ -462,6 +467,9 @@ type result struct {
 	elapsed time.Duration
 	errors  int64
 	cpu     float64 // server CPU seconds used during the scenario
+	cpu0    float64 // the server's CPU seconds when it began
+	end     time.Time
+	mail0   int64 // messages the sink had accepted when it began
 }
 
 // fixed sends requests 0..n-1 from conc workers.
@@ -482,6 +490,7 @@ func drive(conc int, next func() (int, bool), mk func(int) (*http.Request, error
 	var wg sync.WaitGroup
 	began := time.Now()
 	cpu0 := cpuSeconds()
+	res.cpu0, res.mail0 = cpu0, mailed.Load()
 	for w := 0; w < conc; w++ {
 		wg.Add(1)
 		go func() {
@@ -510,7 +519,8 @@ func drive(conc int, next func() (int, bool), mk func(int) (*http.Request, error
 		}()
 	}
 	wg.Wait()
-	res.elapsed = time.Since(began)
+	res.end = time.Now()
+	res.elapsed = res.end.Sub(began)
 	res.cpu = cpuSeconds() - cpu0
 	return res
 }
@@ -528,7 +538,15 @@ func settle() {
 }
 
 func report(name string, r result) {
-	defer settle()
+	// The background work a scenario caused (emails, job.json rewrites) may
+	// run after its last answer: the server's CPU is read again once it is
+	// quiet, and the time the sink took the scenario's last email is noted.
+	settle()
+	all := cpuSeconds() - r.cpu0
+	mail := "-"
+	if n := mailed.Load() - r.mail0; n > 0 {
+		mail = fmt.Sprintf("%d, last %+.1fs", n, time.Unix(0, lastMail.Load()).Sub(r.end).Seconds())
+	}
 	slices.Sort(r.lat)
 	pct := func(p float64) string {
 		if len(r.lat) == 0 {
@@ -536,8 +554,9 @@ func report(name string, r result) {
 		}
 		return fmt.Sprintf("%.1fms", float64(r.lat[int(p*float64(len(r.lat)-1))].Microseconds())/1000)
 	}
-	fmt.Printf("%-52s %8s %8s %8s %9.0f %9.2f", name, pct(0.5), pct(0.95), pct(0.99), float64(len(r.lat))/r.elapsed.Seconds(),
-		1000*r.cpu/float64(max(len(r.lat), 1)))
+	n := float64(max(len(r.lat), 1))
+	fmt.Printf("%-52s %8s %8s %8s %9.0f %9.2f %9.2f  %s", name, pct(0.5), pct(0.95), pct(0.99), float64(len(r.lat))/r.elapsed.Seconds(),
+		1000*r.cpu/n, 1000*all/n, mail)
 	if r.errors > 0 {
 		fmt.Printf("  (%d non-200)", r.errors)
 	}
