@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/pocketbase/dbx"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -14,8 +13,6 @@ import (
 	netmail "net/mail"
 	"os"
 	"path/filepath"
-	"printlab/hooks/mail"
-	"printlab/hooks/pace"
 	"regexp"
 	"slices"
 	"strings"
@@ -23,9 +20,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
+	"printlab/hooks/mail"
+	"printlab/hooks/pace"
 	"printlab/internal/testapp"
 	"printlab/schema"
 )
@@ -642,5 +642,65 @@ func TestEmailsWaitForAQuietDesk(t *testing.T) {
 			t.Fatal("the email did not go out once the desk was quiet")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Emails saved as files before SMTP was set up never reached their students.
+// Once SMTP is set up, the jobs that wait on their student because of such an
+// email (a quote to confirm, a print to collect) are named in the warning,
+// until staff resend it; jobs that wait on staff are not.
+func TestJobsWhoseEmailWasOnlyFiledAreNamed(t *testing.T) {
+	app, fx, lab := newApp(t)
+	app.Settings().SMTP.Enabled = false
+	w := mail.WorkerOf(app)
+
+	pending := newJob(t, app, fx, map[string]any{"status": string(schema.StatusPending)})
+	ready := newJob(t, app, fx, map[string]any{"status": string(schema.StatusCompleted)})
+	printing := newJob(t, app, fx, map[string]any{"status": string(schema.StatusPrinting)})
+	confirm := enqueue(t, app, lab, message(pending, mail.KindConfirm, "filed-confirm"))
+	enqueue(t, app, lab, message(ready, mail.KindReady, "filed-ready"))
+	enqueue(t, app, lab, message(printing, mail.KindReceived, "filed-received"))
+	if res, err := w.Drain(context.Background(), time.Now()); err != nil || res.Filed != 3 {
+		t.Fatalf("drain without SMTP: %v, %v", res, err)
+	}
+	st, err := mail.ReadStatus(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Unsent) != 0 {
+		t.Errorf("without SMTP the file warning says it all; unsent = %v", st.Unsent)
+	}
+
+	useSMTP(app, freePort(t))
+	st, err = mail.ReadStatus(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{pending.GetString("short_id"), ready.GetString("short_id")}
+	if !slices.Equal(st.Unsent, want) {
+		t.Errorf("unsent = %v, want %v", st.Unsent, want)
+	}
+	for _, s := range append(want, "2 jobs", "Resend") {
+		if !strings.Contains(st.Warning, s) {
+			t.Errorf("the warning does not say %q: %s", s, st.Warning)
+		}
+	}
+	if strings.Contains(st.Warning, printing.GetString("short_id")) {
+		t.Errorf("a job waiting on staff is named: %s", st.Warning)
+	}
+
+	// Resending the confirmation takes its job off the list.
+	if err := app.RunInTransaction(func(tx core.App) error {
+		_, err := mail.Resend(tx, confirm.Id, time.Now())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	st, err = mail.ReadStatus(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(st.Unsent, want[1:]) || strings.Contains(st.Warning, pending.GetString("short_id")) {
+		t.Errorf("after the resend: unsent = %v, warning %q", st.Unsent, st.Warning)
 	}
 }

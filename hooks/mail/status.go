@@ -31,6 +31,11 @@ type Status struct {
 	// after the last retry (they belong to no job, so nobody resends them;
 	// the next day's is sent as usual).
 	FailedSummaries int `json:"failed_summaries"`
+	// Unsent lists the short ids of jobs that wait on their student (to
+	// confirm a quote, or to collect a print) whose latest email was only
+	// saved as a file, before SMTP was set up: the student never got it.
+	// Counted only once SMTP is set up.
+	Unsent []string `json:"unsent"`
 	// LastSuccess is when the SMTP server last accepted an email.
 	LastSuccess *time.Time `json:"last_success"`
 	// LastError is the most recent delivery error of a waiting email.
@@ -75,6 +80,11 @@ func ReadStatus(app core.App) (Status, error) {
 			s.LastSuccess = &t
 		}
 	}
+	if s.Delivery == "smtp" {
+		if s.Unsent, err = unsentJobs(app); err != nil {
+			return s, err
+		}
+	}
 	var retrying int
 	if err := db.Select("count(*)").From(schema.Emails).
 		Where(dbx.NewExp("state = {:q} AND attempts > 0", dbx.Params{"q": schema.EmailQueued})).
@@ -101,6 +111,14 @@ func ReadStatus(app core.App) (Status, error) {
 	if s.Failed > 0 {
 		warn = append(warn, fmt.Sprintf("%s to students could not be delivered after every retry. Check the SMTP settings, then open the job and use Resend.", plural(s.Failed, "email")))
 	}
+	if n := len(s.Unsent); n > 0 {
+		ids := s.Unsent
+		if n > maxListed {
+			ids = append(ids[:maxListed:maxListed], fmt.Sprintf("and %d more", n-maxListed))
+		}
+		warn = append(warn, fmt.Sprintf("%s waiting on the student (to confirm a quote or collect a print) never emailed them: the email was saved as a file before SMTP was set up. Open each and use Resend on its latest email: %s.",
+			plural(n, "job"), strings.Join(ids, ", ")))
+	}
 	if s.FailedSummaries > 0 {
 		warn = append(warn, fmt.Sprintf("Today's staff summary could not be delivered to %d of its addresses after every retry. Check the SMTP settings and summary_to in the lab settings; tomorrow's is sent as usual.",
 			s.FailedSummaries))
@@ -110,6 +128,23 @@ func ReadStatus(app core.App) (Status, error) {
 	}
 	s.Warning = strings.Join(warn, " ")
 	return s, nil
+}
+
+// maxListed is how many jobs a warning names before "and N more".
+const maxListed = 5
+
+// unsentJobs returns the short ids of the jobs waiting on their student whose
+// latest email was saved as a file (SMTP was not set up then) and has not
+// been resent since, oldest first. rowid orders a job's emails as queued.
+func unsentJobs(app core.App) ([]string, error) {
+	ids := []string{}
+	err := app.DB().NewQuery(`SELECT j.short_id FROM jobs j
+		JOIN emails e ON e.rowid = (SELECT max(l.rowid) FROM emails l WHERE l.job = j.id)
+		WHERE j.status IN ({:pending}, {:completed}) AND e.state = {:file}
+		ORDER BY j.created`).
+		Bind(dbx.Params{"pending": string(schema.StatusPending), "completed": string(schema.StatusCompleted), "file": schema.EmailFile}).
+		Column(&ids)
+	return ids, err
 }
 
 // reachable reports whether a public URL could be opened from another
