@@ -43,6 +43,10 @@ type afterwork struct {
 	wg      sync.WaitGroup
 	stop    context.Context // ends at close: rewrites waiting for a quiet desk go at once
 	cancel  context.CancelFunc
+
+	moved      map[string]int // job → when it entered or left a queue (queueSeq), since the last round (queue.go)
+	queueSeq   int
+	queueTimer *time.Timer
 }
 
 // pendingSidecar is a scheduled rewrite and, when the save that scheduled it

@@ -262,3 +262,55 @@ func TestSidecarWaitsForAQuietDesk(t *testing.T) {
 		t.Errorf("job.json lost the first reminder:\n%s", s)
 	}
 }
+
+// A student's place in the print queue moves when a job ahead of theirs
+// starts printing: their open status page hears of it without a reload.
+func TestQueuePlaceFollowsJobsAhead(t *testing.T) {
+	app, id, key, _ := studentApp(t)
+	defer app.Cleanup()
+	fx := testapp.LoadFixtures(t, app)
+	staff := jobs.Actor{Kind: jobs.ByStaff, StaffID: fx.Staff.Id, WorkstationID: fx.Workstation.Id}
+
+	// A job confirmed an hour earlier is ahead in the print queue.
+	c, _ := app.FindCollectionByNameOrId(schema.Jobs)
+	ahead := core.NewRecord(c)
+	ahead.Load(map[string]any{"short_id": "AHEAD1", "status": "ready_to_print", "first_name": "Ann", "last_name": "Lee",
+		"email": "ann@student.example.edu", "discipline": "Art", "course": "ART 101", "method": "filament",
+		"material": fx.Material.Id, "color": "True Red", "printer": fx.Printer.Id, "confirmed_at": time.Now().Add(-time.Hour)})
+	if err := app.Save(ahead); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := jobs.Do(app, jobs.Request{JobID: id, Action: jobs.ActionConfirm, Expected: schema.StatusPending,
+		By: staff, Input: jobs.Input{Reason: "student phoned"}}); err != nil {
+		t.Fatal(err)
+	}
+
+	client := subscriptions.NewDefaultClient()
+	app.SubscriptionsBroker().Register(client)
+	b, _ := json.Marshal(map[string]any{"clientId": client.Id(), "subscriptions": []string{topic(id, key)}})
+	if c := postJSON(t, app, "/api/realtime", string(b)).Code; c != http.StatusNoContent {
+		t.Fatalf("subscribe: %d", c)
+	}
+	if r := get(t, app, "/api/printlab/status/"+id+"?key="+key); !strings.Contains(r.Body.String(), `"queue_position":2`) {
+		t.Fatalf("second in the queue: %s", r.Body)
+	}
+
+	if _, err := jobs.Do(app, jobs.Request{JobID: ahead.Id, Action: jobs.ActionStart, Expected: schema.StatusReadyToPrint,
+		By: staff}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case m := <-client.Channel():
+		if body := string(m.Data); !strings.Contains(body, `"queue_position":1`) || !strings.Contains(body, `"short_id":"STUD01"`) {
+			t.Errorf("the page got %s", body)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("the page did not hear that the job ahead started printing")
+	}
+	// One push per round: nothing more follows.
+	select {
+	case m := <-client.Channel():
+		t.Errorf("a second message: %s", m.Data)
+	case <-time.After(500 * time.Millisecond):
+	}
+}

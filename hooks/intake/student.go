@@ -58,6 +58,7 @@ func Register(app core.App) {
 	app.OnRecordAfterUpdateSuccess(schema.Jobs).BindFunc(func(e *core.RecordEvent) error {
 		after.sidecar(e.App, e.Record.Id, e.Record)
 		pushStatus(e.App, e.Record)
+		after.queueMoved(e.App, e.Record)
 		return e.Next()
 	})
 	// Reminders and flags add events without saving the job: the history changed all the same.
