@@ -152,6 +152,27 @@ func ColorFor(name string) color.NRGBA {
 	return readable(c)
 }
 
+// inkBlack is black as a flat chip shows it: the dark of black filament.
+var inkBlack = color.NRGBA{24, 24, 27, 255}
+
+// ChipColor is how colour name looks as a flat chip beside its name (the
+// submit page's swatch). That is ColorFor's colour, which a thumbnail's face
+// shows in full light, except for black: ColorFor lifts it to a dark grey so a
+// thumbnail's faces stay apart, and flat and unlit that grey reads as grey. So
+// a neutral no lighter than that grey ("True Black", "Black", "Dark Black") is
+// drawn in inkBlack; charcoal and dark grey stay the greys they are.
+func ChipColor(name string) color.NRGBA {
+	c := ColorFor(name)
+	neutral := max(c.R, c.G, c.B)-min(c.R, c.G, c.B) <= 8
+	if neutral && lightness(c) <= lightness(paintBlack) {
+		return inkBlack
+	}
+	return c
+}
+
+// lightness ranks colours by how light they look (Rec. 601 weights, ×1000).
+func lightness(c color.NRGBA) int { return 299*int(c.R) + 587*int(c.G) + 114*int(c.B) }
+
 // mix moves c a fraction f of the way to t.
 func mix(c, t color.NRGBA, f float64) color.NRGBA {
 	m := func(a, b uint8) uint8 { return uint8(float64(a) + (float64(b)-float64(a))*f + 0.5) }

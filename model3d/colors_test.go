@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"image/draw"
 	"image/png"
+	"strings"
 	"testing"
 
 	"printlab/model3d"
@@ -66,6 +67,28 @@ func TestColorFor(t *testing.T) {
 	for _, tt := range tests {
 		if c := model3d.ColorFor(tt.name); !tt.ok(c) {
 			t.Errorf("ColorFor(%q) = %v", tt.name, c)
+		}
+	}
+}
+
+// A chip is the thumbnail's colour, but black is black: flat, the dark grey
+// thumbnails draw black in reads as grey (the thumbnails keep their grey).
+func TestChipColor(t *testing.T) {
+	for _, name := range []string{"True Black", "Black", "black", "Dark Black", "Matte Black"} {
+		c := model3d.ChipColor(name)
+		if c.R > 40 || c.G > 40 || c.B > 40 {
+			t.Errorf("ChipColor(%q) = %v, want black", name, c)
+		}
+		if base := model3d.ColorFor(name); base.R < 80 {
+			t.Errorf("ColorFor(%q) = %v: thumbnails need black lifted to a grey whose faces show", name, base)
+		}
+	}
+	for _, name := range append(append([]string{"Charcoal", "Dark Grey", "Navy Blue", "Midnight Purple"}, specColors...), labColors...) {
+		if strings.Contains(strings.ToLower(name), "black") {
+			continue
+		}
+		if chip, base := model3d.ChipColor(name), model3d.ColorFor(name); chip != base {
+			t.Errorf("ChipColor(%q) = %v, want ColorFor's %v", name, chip, base)
 		}
 	}
 }

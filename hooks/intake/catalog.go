@@ -47,7 +47,7 @@ func catalog(e *core.RequestEvent) error {
 		ms = append(ms, map[string]any{
 			"id": m.Id, "name": m.GetString("name"), "method": m.GetString("method"),
 			"description": m.GetString("description"), "cents_per_gram": m.GetInt("cents_per_gram"),
-			"density": m.GetFloat("density"), "colors": colors, "swatches": swatches(colors),
+			"density": m.GetFloat("density"), "colors": colors, "swatches": swatches(colors), "chips": chips(colors),
 		})
 	}
 	disciplines := lab.Disciplines
@@ -89,6 +89,17 @@ func swatches(colors []string) map[string]string {
 	out := make(map[string]string, len(colors))
 	for _, name := range colors {
 		out[name] = cssHex(model3d.ColorFor(name))
+	}
+	return out
+}
+
+// chips maps each colour name to the "#rrggbb" of a flat chip beside the name
+// (model3d.ChipColor): the swatch, but black as black rather than the grey a
+// thumbnail lifts it to so that its shading shows.
+func chips(colors []string) map[string]string {
+	out := make(map[string]string, len(colors))
+	for _, name := range colors {
+		out[name] = cssHex(model3d.ChipColor(name))
 	}
 	return out
 }

@@ -66,11 +66,12 @@ func TestCatalogRevalidates(t *testing.T) {
 
 // The catalog carries, beside each material's colour names, the colour the
 // server draws thumbnails in, so the pages draw the same: for the lab's default
-// names, for names a lab adds, and the default colour for names it cannot place.
+// names, for names a lab adds, and the default colour for names it cannot place;
+// and the colour of a flat chip, the same but for black.
 func TestCatalogSwatches(t *testing.T) {
 	app, fx := testapp.NewSeeded(t)
 	defer app.Cleanup()
-	fx.Material.Set("colors", []string{"Blue", "True White", "Navy Blue", "Galaxy Sparkle"})
+	fx.Material.Set("colors", []string{"Blue", "True White", "Navy Blue", "Galaxy Sparkle", "True Black"})
 	if err := app.Save(fx.Material); err != nil {
 		t.Fatal(err)
 	}
@@ -83,6 +84,7 @@ func TestCatalogSwatches(t *testing.T) {
 			ID       string            `json:"id"`
 			Colors   []string          `json:"colors"`
 			Swatches map[string]string `json:"swatches"`
+			Chips    map[string]string `json:"chips"`
 		} `json:"materials"`
 	}
 	if err := json.Unmarshal(res.Body.Bytes(), &cat); err != nil {
@@ -108,6 +110,16 @@ func TestCatalogSwatches(t *testing.T) {
 			if got := m.Swatches[tc.name]; got != tc.want || got != hexOf(tc.name) {
 				t.Errorf("swatch of %q = %q, want %q (ColorFor: %s)", tc.name, got, tc.want, hexOf(tc.name))
 			}
+			if got := m.Chips[tc.name]; got != tc.want {
+				t.Errorf("chip of %q = %q, want the swatch %q", tc.name, got, tc.want)
+			}
+		}
+		// Black's chip is black; its swatch (what thumbnails and 3D views draw) the grey whose faces show.
+		if got := m.Chips["True Black"]; got != "#18181b" {
+			t.Errorf("chip of True Black = %q, want #18181b", got)
+		}
+		if got := m.Swatches["True Black"]; got != hexOf("True Black") || got == m.Chips["True Black"] {
+			t.Errorf("swatch of True Black = %q, want ColorFor's %s", got, hexOf("True Black"))
 		}
 		return
 	}

@@ -3,6 +3,7 @@
 package ops
 
 import (
+	"errors"
 	"io/fs"
 	"net/http"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
+	"github.com/pocketbase/pocketbase/tools/router"
 )
 
 // Options configure the operations routes.
@@ -50,11 +52,40 @@ func Register(app core.App, opts Options) {
 		Priority: 999, // after every other route, so the front end never shadows one
 		Func: func(se *core.ServeEvent) error {
 			if !se.Router.HasRoute(http.MethodGet, "/{path...}") {
-				se.Router.GET("/{path...}", apis.Static(opts.PublicFS, false)).BindFunc(cacheHeaders)
+				se.Router.GET("/{path...}", frontEnd(opts.PublicFS)).BindFunc(cacheHeaders)
 			}
 			return se.Next()
 		},
 	})
+}
+
+// NotFoundPage is the front end's page for an address it does not have.
+const NotFoundPage = "notfound/index.html"
+
+// frontEnd serves the static front end. A browser that asks for a page the
+// front end does not have (a link an email client cut short, a typo) gets
+// NotFoundPage with the 404, in the lab's look with the ways on, rather than
+// PocketBase's JSON; scripts and API clients still get the JSON.
+func frontEnd(fsys fs.FS) func(*core.RequestEvent) error {
+	static := apis.Static(fsys, false)
+	return func(e *core.RequestEvent) error {
+		err := static(e)
+		if !errors.Is(err, router.ErrFileNotFound) || !wantsPage(e.Request) {
+			return err
+		}
+		page, rerr := fs.ReadFile(fsys, NotFoundPage)
+		if rerr != nil {
+			return err
+		}
+		e.Response.Header().Set("Cache-Control", "no-cache")
+		return e.HTML(http.StatusNotFound, string(page))
+	}
+}
+
+// wantsPage reports whether r is a browser opening a page (its Accept names
+// HTML), not a script, stylesheet, image or API call.
+func wantsPage(r *http.Request) bool {
+	return (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
 func health(e *core.RequestEvent, version string, started time.Time) error {

@@ -4,6 +4,10 @@
 import { api } from "/shared/api.js";
 import { h, clear, $ } from "/shared/dom.js";
 import { money, dateTime, grams, hours, setTimeZone } from "/shared/format.js";
+import { showLabName, showLabNameFromCatalog } from "/shared/lab.js";
+
+// A request in one of these is closed: what is left to do is send a new one.
+const CLOSED = ["rejected", "cancelled", "archived"];
 
 const hash = decodeURIComponent(location.hash.slice(1));
 
@@ -19,10 +23,9 @@ async function init() {
     $("#title").textContent = "Get a new confirmation link";
     $("#resend-heading").remove();
     $("#resend").setAttribute("aria-labelledby", "title");
+    document.title = "Get a new confirmation link · PrintLab";
     showResend(hash.slice("resend-".length));
-    api("/api/printlab/catalog").then((c) => {
-      document.querySelectorAll("[data-lab-name]").forEach((el) => { el.textContent = c.lab_name; });
-    }, () => {});
+    showLabNameFromCatalog();
     return;
   }
   let data;
@@ -33,16 +36,26 @@ async function init() {
     data.usable = false;
   }
   $("#loading").hidden = true;
-  if (data.job) showQuote(data.job);
+  if (data.job) showQuote(data.job, data.usable);
+  else showLabNameFromCatalog();
   if (!data.usable) {
     say(data.message, "warning");
     $("#confirm-button").hidden = true;
     $("#terms").hidden = true;
-    // A used link or a request that moved on needs no new link.
-    if (data.code !== "used" && data.code !== "wrong_status") showResend(data.job?.short_id || "");
+    nextStep(data.code, data.job);
     return;
   }
   $("#confirm-button").addEventListener("click", confirm);
+}
+
+/**
+ * nextStep offers what a student can do with a link that can't confirm: a new
+ * link by email, or for a request that is closed, a new request. A used link
+ * (or a request that moved on) needs neither: the message says so.
+ */
+function nextStep(code, job) {
+  if (code === "wrong_status" && CLOSED.includes(job?.status)) $("#start-over").hidden = false;
+  else if (code !== "used" && code !== "wrong_status") showResend(job?.short_id || "");
 }
 
 function say(text, kind) {
@@ -52,25 +65,36 @@ function say(text, kind) {
   m.hidden = false;
 }
 
-function showQuote(job) {
+/** showQuote fills the quote card; usable says the link can still confirm it (and so when it stops). */
+function showQuote(job, usable) {
   setTimeZone(job.timezone);
-  document.querySelectorAll("[data-lab-name]").forEach((el) => { el.textContent = job.lab_name; });
+  showLabName(job.lab_name);
   document.querySelectorAll("[data-min-charge]").forEach((el) => { el.textContent = money(job.min_charge_cents); });
   document.querySelectorAll("[data-requote]").forEach((el) => { el.textContent = job.requote_percent; });
   $("#q-id").textContent = job.short_id;
-  $("#q-price").textContent = job.quote_cents ? money(job.quote_cents) : "";
+  showPrice(job);
   const facts = [
     ["For", job.first_name],
     ["File", job.display_name],
     ["Printer", job.printer],
     ["Material", [job.material, job.color].filter(Boolean).join(", ")],
-    ["Weight", job.grams ? `about ${grams(job.grams)}` : ""],
-    ["Print time", job.hours ? `about ${hours(job.hours)}` : ""],
     ["Status", job.status_label],
-    ["Link valid until", job.status === "pending" && job.confirm_expires ? dateTime(job.confirm_expires) : ""],
+    ["Link valid until", usable && job.confirm_expires ? dateTime(job.confirm_expires) : ""],
   ];
   clear($("#q-facts"), facts.filter(([, v]) => v).map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
   $("#quote").hidden = false;
+}
+
+/** showPrice labels the quote and says what it covers: the weight and print time staff quoted. */
+function showPrice(job) {
+  $("#q-price-box").hidden = !job.quote_cents;
+  if (!job.quote_cents) return;
+  $("#q-price").textContent = money(job.quote_cents);
+  const covers = [job.grams ? `about ${grams(job.grams)} of ${job.method || "material"}` : "",
+    job.hours ? `about ${hours(job.hours)} of printing` : ""].filter(Boolean).join(" and ");
+  const minimum = job.quote_cents === job.min_charge_cents;
+  const note = [minimum ? "The lab's minimum charge" : "", covers ? `for ${covers}` : ""].filter(Boolean).join(", ");
+  $("#q-price-note").textContent = note ? `${note[0].toUpperCase()}${note.slice(1)}.` : "";
 }
 
 async function confirm() {
@@ -78,7 +102,7 @@ async function confirm() {
   btn.disabled = true;
   try {
     const res = await api(`/api/printlab/confirm/${encodeURIComponent(hash)}`, { method: "POST" });
-    showQuote(res.job);
+    showQuote(res.job, false);
     btn.hidden = true;
     $("#terms").hidden = true;
     say("Thank you, your quote is confirmed. Your job is in the print queue; we'll email you when it's ready to pick up.", "success");
@@ -86,8 +110,12 @@ async function confirm() {
   } catch (err) {
     say(err.message, "danger");
     btn.disabled = false;
-    if (err.code === "used" || err.code === "wrong_status") btn.hidden = true;
-    else if (err.status === 410 || err.status === 404) showResend($("#q-id").textContent);
+    // A link that has died meanwhile leaves one thing to do: ask for a new one.
+    if (err.code === "used" || err.code === "wrong_status" || err.status === 410 || err.status === 404) {
+      btn.hidden = true;
+      $("#terms").hidden = true;
+    }
+    if (err.status === 410 || err.status === 404) showResend($("#q-id").textContent);
   }
 }
 

@@ -10,9 +10,22 @@ import { api } from "/shared/api.js";
  * server's colour depends on the name only, so any material that lists it will do.
  */
 export function swatchOf(catalog, name) {
+  return lookup(catalog, "swatches", name);
+}
+
+/**
+ * chipOf is the "#rrggbb" of a flat chip beside colour name: the swatch, but
+ * black as black. The swatch is what shaded views start from, so the server
+ * lifts black to a grey whose faces show; flat, that grey would read as grey.
+ */
+export function chipOf(catalog, name) {
+  return lookup(catalog, "chips", name) || swatchOf(catalog, name);
+}
+
+function lookup(catalog, table, name) {
   if (!name) return "";
   for (const m of catalog?.materials || []) {
-    const hex = m.swatches?.[name];
+    const hex = m[table]?.[name];
     if (hex) return hex;
   }
   return "";

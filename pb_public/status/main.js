@@ -6,6 +6,7 @@ import PocketBase from "/vendor/pocketbase.es.mjs";
 import { api } from "/shared/api.js";
 import { h, clear, $ } from "/shared/dom.js";
 import { money, dateTime, grams, hours, setTimeZone } from "/shared/format.js";
+import { showLabName, showLabNameFromCatalog } from "/shared/lab.js";
 
 const NOW_TEXT = {
   uploaded: "We have your model. Staff will check it and email you a quote to confirm.",
@@ -17,6 +18,13 @@ const NOW_TEXT = {
   rejected: "Staff could not approve this request. The reasons are in the timeline below and in your email.",
   cancelled: "This request was cancelled. Nothing will be printed or charged.",
   archived: "This request is closed.",
+};
+
+// A request that ended without a print can still become one: the way forward,
+// said kindly, beside a link to the submit page.
+const NEXT_TEXT = {
+  rejected: "When you've changed your model, you're welcome to send it again: we're happy to take another look.",
+  cancelled: "Want it printed after all? Send it again as a new request.",
 };
 
 const [id, key] = parseHash();
@@ -35,7 +43,7 @@ function parseHash() {
 
 async function init() {
   if (!id || !key) {
-    problem("This link is incomplete. Open the link from your email again, the whole link.");
+    problem("This link is incomplete. Open the link from your email again, the whole link.", true);
     return;
   }
   await refresh();
@@ -49,27 +57,33 @@ async function refresh() {
   try {
     render(await api(`/api/printlab/status/${encodeURIComponent(id)}?key=${encodeURIComponent(key)}`));
   } catch (err) {
-    problem(err.message);
+    problem(err.message, err.status === 404);
   }
 }
 
-function problem(msg) {
+/**
+ * problem replaces the page with why it can't show the request; when the link
+ * itself is bad (badLink), with what the student can do instead. A network or
+ * server failure says only that: the link may be fine.
+ */
+function problem(msg, badLink) {
   $("#loading").hidden = true;
   $("#job").hidden = true;
-  const p = $("#problem");
-  p.textContent = msg;
-  p.hidden = false;
+  $("#problem").textContent = msg;
+  $("#problem-help").hidden = !badLink;
+  $("#problem-view").hidden = false;
   setLive("off", "Not connected");
+  if (!current) showLabNameFromCatalog();
 }
 
 function render(job) {
   current = job;
   $("#loading").hidden = true;
-  $("#problem").hidden = true;
+  $("#problem-view").hidden = true;
   $("#job").hidden = false;
   setTimeZone(job.timezone);
-  document.querySelectorAll("[data-lab-name]").forEach((el) => { el.textContent = job.lab_name; });
-  document.title = `Request ${job.short_id}: ${job.status_label} · ${job.lab_name}`;
+  document.title = `Request ${job.short_id}: ${job.status_label}`;
+  showLabName(job.lab_name);
   $("#short-id").textContent = job.short_id;
   const pill = $("#status-pill");
   pill.dataset.status = job.status;
@@ -92,6 +106,10 @@ function render(job) {
     queue.textContent = job.queue_position === 1 ? `You are next in the ${which}.` : `You are number ${job.queue_position} in the ${which}.`;
     wait.textContent = job.wait_estimate || "";
   }
+
+  const next = NEXT_TEXT[job.status];
+  $("#next-text").textContent = next || "";
+  $("#next-text").hidden = $("#next-action").hidden = !next;
 
   const thumb = $("#thumb");
   if (job.has_thumbnail && !thumb.src) thumb.src = `/api/printlab/status/${encodeURIComponent(id)}/thumbnail?key=${encodeURIComponent(key)}`;

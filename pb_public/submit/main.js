@@ -5,7 +5,8 @@
 import { h, clear, $ } from "/shared/dom.js";
 import { money, mm, bytes } from "/shared/format.js";
 import { safeFragment } from "/shared/html.js";
-import { loadCatalog, swatchOf } from "/shared/swatches.js";
+import { loadCatalog, swatchOf, chipOf } from "/shared/swatches.js";
+import { showLabName } from "/shared/lab.js";
 import { rules, firstInvalid } from "./validate.js";
 import { loadModel, measure, fitsIn, unitsWarning, estimateCents } from "./model.js";
 import { upload } from "./upload.js";
@@ -32,8 +33,7 @@ async function init() {
     return;
   }
   const cat = state.catalog;
-  document.querySelectorAll("[data-lab-name]").forEach((el) => { el.textContent = cat.lab_name; });
-  document.title = `Send a 3D print request · ${cat.lab_name}`;
+  showLabName(cat.lab_name);
   document.querySelectorAll("[data-min-charge]").forEach((el) => { el.textContent = money(cat.min_charge_cents); });
   document.querySelectorAll("[data-max-mb]").forEach((el) => { el.textContent = cat.max_upload_mb; });
   if (cat.notice_html) {
@@ -88,13 +88,14 @@ function fillColors() {
   showColor();
 }
 
-/** showColor puts the chosen colour in the swatch beside the list and on the preview. */
+/** showColor puts the chosen colour in the chip beside the list and on the preview. */
 function showColor() {
-  const hex = swatchOf(state.catalog, $("#color").value);
+  const name = $("#color").value;
+  const chip = chipOf(state.catalog, name);
   const swatch = $("#color-swatch");
-  swatch.style.backgroundColor = hex;
-  swatch.hidden = !hex;
-  state.viewer?.setColor(hex);
+  swatch.style.backgroundColor = chip;
+  swatch.hidden = !chip;
+  state.viewer?.setColor(swatchOf(state.catalog, name));
 }
 
 function renderPrinters() {
@@ -173,7 +174,7 @@ async function chooseFile(file) {
   state.file = file || null;
   state.stats = null;
   state.touched.add("model");
-  $("#model-name").textContent = file ? `${file.name} (${bytes(file.size)})` : "";
+  showChosen(file);
   $("#model-facts").hidden = true;
   $("#estimate").hidden = true;
   clear($("#model-warnings"));
@@ -206,6 +207,15 @@ async function chooseFile(file) {
   updateModelInfo();
 }
 
+/** showChosen names the chosen file in the drop zone, which then offers to choose another. */
+function showChosen(file) {
+  const name = $("#model-name");
+  name.textContent = file ? `${file.name} (${bytes(file.size)})` : "";
+  name.hidden = !file;
+  $("#dropzone-title").textContent = file ? "Choose another file" : "Choose your model file";
+  $("#dropzone-icon").src = `/vendor/icons/${file ? "file" : "upload"}.svg`;
+}
+
 /** updateModelInfo shows size, fit and units warnings and the estimate for the current choices. */
 function updateModelInfo() {
   const s = state.stats;
@@ -227,12 +237,27 @@ function updateModelInfo() {
   if (units) warn.append(h("p", { class: "alert alert-warning", "data-model-warning": "units" }, units));
   const mat = material();
   if (mat) {
-    const est = estimateCents(s.volume, mat, state.catalog.estimate_fill, state.catalog.min_charge_cents);
-    $("#estimate-value").textContent = `about ${money(est.cents)}`;
-    $("#estimate-note").textContent = `An estimate only, from your model's volume (about ${est.grams.toFixed(0)} g of ${mat.name} at ${Math.round(state.catalog.estimate_fill * 100)} % fill, ${money(mat.cents_per_gram)}/g, at least ${money(state.catalog.min_charge_cents)}). Staff send you the real quote to confirm before printing.`;
+    showEstimate(estimateCents(s.volume, mat, state.catalog.estimate_fill, state.catalog.min_charge_cents), mat);
     $("#estimate").hidden = false;
   } else {
     $("#estimate").hidden = true;
+  }
+}
+
+/**
+ * showEstimate writes the instant estimate. A price at the lab's minimum charge
+ * is not "about" anything: a model that small costs exactly that, and says so.
+ */
+function showEstimate(est, mat) {
+  const cat = state.catalog;
+  const use = `about ${est.grams.toFixed(0)} g of ${mat.name} at ${Math.round(cat.estimate_fill * 100)} % fill, ${money(mat.cents_per_gram)}/g`;
+  const value = $("#estimate-value");
+  if (est.minimum) {
+    clear(value, money(est.cents), h("span", { class: "estimate-qualifier" }, " — the lab's minimum charge"));
+    $("#estimate-note").textContent = `Your model needs ${use}, which comes to less than the minimum. Staff send you the real quote to confirm before printing.`;
+  } else {
+    clear(value, `about ${money(est.cents)}`);
+    $("#estimate-note").textContent = `An estimate only, from your model's volume (${use}, at least ${money(cat.min_charge_cents)}). Staff send you the real quote to confirm before printing.`;
   }
 }
 

@@ -78,8 +78,12 @@ export function unitsWarning(size) {
   return "";
 }
 
-/** estimateCents is SPEC §3's instant estimate: volume × density × fill × rate, at least the minimum charge. */
+/**
+ * estimateCents is SPEC §3's instant estimate: volume × density × fill × rate,
+ * at least the minimum charge; minimum says the minimum charge is what applies.
+ */
 export function estimateCents(volumeMM3, material, fill, minCharge) {
   const grams = (volumeMM3 / 1000) * material.density * fill;
-  return { grams, cents: Math.max(Math.floor(grams * material.cents_per_gram + 0.5), minCharge) };
+  const byWeight = Math.floor(grams * material.cents_per_gram + 0.5);
+  return { grams, cents: Math.max(byWeight, minCharge), minimum: byWeight < minCharge };
 }

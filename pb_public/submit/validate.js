@@ -1,5 +1,9 @@
 // The submit form's rules, the same as the server's (hooks/intake/submit.go),
-// so a student sees a problem while typing rather than after uploading.
+// so a student sees a problem while typing rather than after uploading. The
+// words can be shorter than the server's: a message here sits under its field,
+// beside the field's hint, in the one line the form keeps for it (submit.css),
+// so the usual ones fit that line on a 360 px phone and never move the page
+// under the student's next click.
 import { money } from "/shared/format.js";
 import { extOf } from "./model.js";
 
@@ -23,19 +27,19 @@ export const rules = {
   last_name: (v) => name("Last name")(v.last_name),
   email: (v) => {
     const s = v.email.trim();
-    if (!s) return "Enter your email address: we send your quote and updates there.";
-    if (s.length > 254 || !emailRe.test(s)) return "This doesn't look like an email address (for example jane@university.edu).";
+    if (!s) return "Enter your email address.";
+    if (s.length > 254 || !emailRe.test(s)) return "This doesn't look like an email.";
     return "";
   },
-  discipline: (v, c) => (c.disciplines.includes(v.discipline) ? "" : "Choose your discipline from the list."),
+  discipline: (v, c) => (c.disciplines.includes(v.discipline) ? "" : "Choose your discipline."),
   course: (v) => {
     const s = v.course.trim();
     if (/^n\/a$/i.test(s)) return "";
-    if (!s) return "Enter your class or course number, or N/A if it is not for a class.";
-    if ([...s].length > 40 || hidden.test(s)) return "Enter the course number only (at most 40 characters), for example ARCH 201, or N/A.";
+    if (!s) return "Enter a course number, or N/A.";
+    if ([...s].length > 40 || hidden.test(s)) return "Course number only, or N/A.";
     return "";
   },
-  method: (v) => (v.method ? "" : "Choose a print method: filament or resin."),
+  method: (v) => (v.method ? "" : "Choose a print method."),
   // Material, colour and printer depend on the method (and colour on the material):
   // until those are chosen the one error is at the root, not repeated on each.
   material: (v) => (v.method && !v.material ? "Choose a material." : ""),
@@ -43,7 +47,7 @@ export const rules = {
   printer: (v) => (v.method && !v.printer ? "Choose a printer." : ""),
   model: (v, c) => {
     const f = v.model;
-    if (!f) return "Choose your model file (.stl, .obj or .3mf).";
+    if (!f) return "Choose your model file.";
     if (!["stl", "obj", "3mf"].includes(extOf(f.name))) return `"${f.name}" is not a file type we can print from: please choose an .stl, .obj or .3mf file.`;
     if (f.size === 0) return "The file is empty (0 bytes): please export it again.";
     if (f.size > c.max_upload_mb * 1024 * 1024) return `The file is larger than the ${c.max_upload_mb} MB we accept: please reduce the mesh resolution (fewer triangles) when exporting.`;

@@ -19,6 +19,8 @@ after(async () => {
 
 const statusPath = (job) => `/status/#${job.id}.${job.key}`;
 const pill = (page) => page.textContent("#status-pill");
+/** primaryButtons are the labels of the main-action buttons a student can see. */
+const primaryButtons = (page) => page.locator(".btn-primary:visible").allTextContents();
 
 test("status live, confirm once, cancel, and no private data in the traffic", async () => {
   const email = "jane.private@student.example.edu";
@@ -49,6 +51,10 @@ test("status live, confirm once, cancel, and no private data in the traffic", as
   await confirmPage.goto(`${server.url}/confirm/#${token}`);
   await confirmPage.waitForSelector("#quote:not([hidden])");
   assert.match(await confirmPage.textContent("#q-price"), /\$4\.20/);
+  // The price says what it is and what it covers; confirming is the one main action.
+  assert.equal(await confirmPage.textContent("#q-price-box dt"), "Quoted price");
+  assert.equal(await confirmPage.textContent("#q-price-note"), "For about 42.0 g of filament and about 2 h of printing.");
+  assert.deepEqual(await primaryButtons(confirmPage), ["Confirm and print"]);
   assert.deepEqual(await axeViolations(confirmPage), []);
   await screenshot(confirmPage, "student-confirm");
   await confirmPage.click("#confirm-button");
@@ -123,6 +129,7 @@ test("cancel is refused once printing; the pages fit a 390 px phone", async () =
   await page.click("#resend-button");
   await page.waitForFunction(() => document.querySelector("#resend-result").textContent.length > 0);
   assert.match(await page.textContent("#resend-result"), /If the request number and email match/);
+  assert.deepEqual(await primaryButtons(page), ["Email me a new link"], "asking for a new link is the main action here");
   assert.ok(await sideScroll(page) <= 0);
   assert.deepEqual(await axeViolations(page), []);
   await screenshot(page, "student-resend-phone");
@@ -168,6 +175,12 @@ test("a rejection's reasons read as a plain list under their step; cancel's butt
   assert.ok(marks.some((m) => m.nested), "the reasons are listed");
   assert.deepEqual(marks.filter((m) => m.nested && m.dot), [], "no timeline dot on a reason");
   assert.ok(marks.filter((m) => !m.nested).every((m) => m.dot), "every step has its dot");
+  // The way forward: a new request, offered kindly, beside the reasons.
+  const again = page.getByRole("link", { name: "Send a new request" });
+  assert.ok(await again.isVisible(), "a rejected request links to a new one");
+  assert.equal(new URL(await again.getAttribute("href"), server.url).href, `${server.url}/`);
+  assert.match(await page.textContent("#next-text"), /welcome to send it again/);
+  await screenshot(page, "student-status-rejected-phone");
   await context.close();
 
   // The cancel dialog on a phone: both buttons full width, on screen.
@@ -188,4 +201,69 @@ test("a rejection's reasons read as a plain list under their step; cancel's butt
     assert.ok(b.bottom <= b.vh, "on screen");
   }
   await c2.close();
+});
+
+// Links that can't help: a request that isn't found, a link cut short, an
+// unknown or expired confirmation link, an address the site does not have.
+// Each names the lab (not the product) and offers a way on.
+test("pages for links that fail name the lab and offer a next step", async () => {
+  const settings = (await server.api("/api/collections/lab_settings/records?perPage=1", { as: "admin" })).body.items[0];
+  const setName = (lab_name) => server.api(`/api/collections/lab_settings/records/${settings.id}`, { method: "PATCH", as: "admin", body: { lab_name } });
+  await setName("Hillside Fab Lab");
+  const context = await browser.newContext({ viewport: PHONE });
+  const page = await context.newPage();
+  const namesTheLab = async (what) => {
+    const named = await page.locator("header [data-lab-name]", { hasText: "Hillside Fab Lab" }).waitFor({ timeout: 5000 }).then(() => true, () => false);
+    const shown = await page.locator("header [data-lab-name]").textContent({ timeout: 1000 }).catch(() => "no name at all");
+    assert.ok(named, `${what}: the header names the lab, not ${shown}`);
+    assert.match(await page.title(), / · Hillside Fab Lab$/, `${what}: the tab names the lab`);
+  };
+  const offersNewRequest = async (what) => {
+    const link = page.getByRole("link", { name: "Send a new request" });
+    assert.ok(await link.isVisible(), `${what}: a way to a new request`);
+    assert.equal(new URL(await link.getAttribute("href"), server.url).href, `${server.url}/`);
+  };
+  try {
+    for (const [what, path] of [["an unknown request", "/status/#nosuchjob00001.wrongkey"], ["a link cut short", "/status/"]]) {
+      await page.goto(server.url + path);
+      await page.reload(); // the hash alone does not reload
+      await page.waitForSelector("#problem-view:not([hidden])");
+      await namesTheLab(what);
+      await offersNewRequest(what);
+      assert.match(await page.getAttribute("#problem-resend", "href"), /^\/confirm\/#resend-$/);
+      assert.deepEqual(await axeViolations(page), []);
+    }
+    await screenshot(page, "student-status-unknown-phone");
+
+    await page.goto(`${server.url}/confirm/#${"x".repeat(32)}`);
+    await page.waitForSelector("#message:not([hidden])");
+    await namesTheLab("an unknown confirmation link");
+    assert.match(await page.textContent("#message"), /don't recognise this confirmation link/);
+    assert.deepEqual(await primaryButtons(page), ["Email me a new link"]);
+
+    const res = await page.goto(`${server.url}/stat`);
+    assert.equal(res.status(), 404);
+    await namesTheLab("an address the site does not have");
+    await offersNewRequest("an address the site does not have");
+    assert.deepEqual(await axeViolations(page), []);
+    await screenshot(page, "student-notfound-phone");
+
+    // An expired link: the price keeps its label, and the new link is the one main action.
+    const job = await submit(server, { first: "Eli", email: "eli@student.example.edu", size: [27, 28, 29] });
+    await act(server, job.id, "approve", "uploaded", { grams: 42, hours: 2 });
+    const token = (await latestEmail(server, job.id, "confirm")).text.match(/\/confirm\/#([A-Za-z0-9_-]{32})/)[1];
+    const r = await server.api(`/api/collections/jobs/records/${job.id}`, { method: "PATCH", as: "admin", body: { confirm_expires: "2020-01-01 00:00:00.000Z" } });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    await page.goto(`${server.url}/confirm/#${token}`);
+    await page.waitForSelector("#message:not([hidden])");
+    assert.match(await page.textContent("#message"), /expired/);
+    await namesTheLab("an expired confirmation link");
+    assert.equal(await page.textContent("#q-price-box dt"), "Quoted price");
+    assert.deepEqual(await primaryButtons(page), ["Email me a new link"]);
+    assert.doesNotMatch(await page.textContent("#q-facts"), /Link valid until/, "a dead link does not say until when it works");
+    await screenshot(page, "student-confirm-expired-phone");
+  } finally {
+    await context.close();
+    await setName(settings.lab_name);
+  }
 });

@@ -10,6 +10,19 @@ import { tmpdir } from "node:os";
 import { launchBrowser, axeViolations, sideScroll, screenshot, catalogSwatch, cssRGB, centrePixel, DESKTOP, PHONE } from "./harness.mjs";
 import { studentServer, boxSTL, submit, act } from "./student-lib.mjs";
 
+/** contrast is the WCAG contrast ratio of two colours as getComputedStyle reports them. */
+function contrast(a, b) {
+  const lum = (css) => {
+    const [r, g, bl] = css.match(/\d+/g).slice(0, 3).map((v) => {
+      const c = Number(v) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
 let server, browser, dir;
 before(async () => {
   server = await studentServer();
@@ -67,13 +80,26 @@ test("a student submits a real STL: preview, size, fit warning, progress, succes
   assert.equal(await swatch.evaluate((el) => getComputedStyle(el).backgroundColor), cssRGB(red));
   assert.equal(await swatch.getAttribute("aria-hidden"), "true");
   assert.equal(await page.locator("label[for=color]").textContent(), "Colour", "the name, not the swatch, labels the list");
+  // True Black's chip looks black, not the grey thumbnails lift it to, and its border still sets it off.
+  await page.selectOption("#color", "True Black");
+  const [chip, edge] = await swatch.evaluate((el) => [getComputedStyle(el).backgroundColor, getComputedStyle(el).borderTopColor]);
+  const chipRGB = chip.match(/\d+/g).map(Number);
+  assert.ok(chipRGB.every((c) => c <= 40), `True Black's chip is black: ${chip}`);
+  assert.ok(contrast(chip, edge) >= 3, `the chip stands off its border: ${chip} against ${edge}`);
+  await page.selectOption("#color", "True Red");
   await page.locator(".choice", { hasText: "Prusa MK4S" }).click();
   assert.match(await page.textContent("#printer-options"), /250 × 210 × 220 mm/);
 
   // A 300 mm long part does not fit the MK4S in any orientation: warned, with printers it fits.
   const file = join(dir, "long bracket.stl");
   writeFileSync(file, boxSTL(300, 40, 20, 60000)); // 3 MB
+  assert.match(await page.textContent("#dropzone"), /Choose your model file/);
   await page.setInputFiles("#model", file);
+  // The drop zone names the chosen file and offers another, rather than asking again.
+  const zone = await page.textContent("#dropzone");
+  assert.match(zone, /long bracket\.stl \(2\.9 MB\)/);
+  assert.match(zone, /Choose another file/);
+  assert.doesNotMatch(zone, /Choose your model file/);
   await page.waitForSelector("#viewer canvas");
   await page.waitForFunction(() => !document.querySelector("#model-facts").hidden);
   assert.equal(await page.textContent("#fact-size"), "300 × 40 × 20 mm");
@@ -152,6 +178,9 @@ test("the submit page on a 390 px phone: no sideways scroll, accessible", async 
   await page.selectOption("#color", "True Red");
   await page.setInputFiles("#model", { name: "cube.stl", mimeType: "application/octet-stream", buffer: boxSTL(20, 20, 20) });
   await page.waitForFunction(() => !document.querySelector("#model-facts").hidden);
+  // A 20 mm cube costs less than the minimum by weight: the estimate says it is the minimum, not "about".
+  assert.equal(await page.textContent("#estimate-value"), "$3.00 — the lab's minimum charge");
+  assert.match(await page.textContent("#estimate-note"), /less than the minimum/);
   assert.ok(await sideScroll(page) <= 0, "nothing scrolls sideways at 390 px");
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390));
   assert.deepEqual(await axeViolations(page), []);
@@ -193,4 +222,30 @@ test("the same file again from the same student: told once, beside the file, wit
   assert.equal(await page.textContent("#form-error"), "Please correct the highlighted field.", "the summary does not repeat the message");
   await screenshot(page, "student-submit-duplicate");
   await context.close();
+});
+
+// A message that appears as the student leaves a field must not push down what
+// is below it: the click that left the field is on its way to the next one.
+test("a field's message appears without moving the fields below it (1280 and 390 px)", async () => {
+  for (const viewport of [{ width: 1280, height: 900 }, PHONE]) {
+    const context = await browser.newContext({ viewport });
+    const page = await context.newPage();
+    await page.goto(server.url + "/");
+    await page.waitForSelector("input[name=method]");
+    const top = (sel) => page.locator(sel).evaluate((el) => el.getBoundingClientRect().top + scrollY);
+    for (const [field, value, below, message] of [
+      ["#first_name", "", "#email", /Enter your first name/],
+      ["#email", "jane@", "#discipline", /doesn't look like an email/],
+      ["#course", "", "#method-field", /Enter a course number, or N\/A/],
+    ]) {
+      const before = [await top(below), await top("#submit-button")];
+      await page.fill(field, value);
+      await page.locator(field).blur();
+      assert.match(await page.textContent(`${field}-error`), message);
+      const after = [await top(below), await top("#submit-button")];
+      assert.deepEqual(after, before, `at ${viewport.width} px, ${field}'s message moved ${below} and the send button`);
+    }
+    await screenshot(page, `student-submit-messages-${viewport.width}`);
+    await context.close();
+  }
 });
