@@ -6,7 +6,7 @@ import { STATUSES, statusLabel } from "/shared/status.js";
 import { toast } from "/shared/toast.js";
 import { isoDay, dateTime, setTimeZone } from "/shared/format.js";
 import { pb, sound, setUnauthorizedHandler, call, act, fileURL, downloadCSV, rangeProblem } from "./lib.js";
-import { openAction, actionsFor, dialogJob, onJobChanged as dialogJobChanged } from "./dialogs.js";
+import { openAction, actionsFor, actionLabel, movesFrom, dialogJob, onJobChanged as dialogJobChanged } from "./dialogs.js";
 import { openDetail, detailJob, refreshDetail } from "./detail.js";
 
 const PAGE = 50;
@@ -222,6 +222,22 @@ export async function switchTab(status) {
 
 // Age matters while a job waits on the lab; once it is finished it says nothing.
 const FINISHED = ["picked_up", "rejected", "cancelled", "archived"];
+// A quoted job waits on the student to confirm, a printed one on the student to
+// collect it: how long says nothing about the lab being late, so these show the
+// time since the move without the urgency colours (their flags say when it is
+// too long: "Confirmation expired", "Uncollected").
+const WAITS_ON_STUDENT = {
+  pending: { text: "With student", title: (t) => `Quoted ${t}; waiting for the student to confirm` },
+  completed: { text: "For pickup", title: (t) => `Completed ${t}; waiting for the student to collect it` },
+};
+function ageBadge(r) {
+  const student = WAITS_ON_STUDENT[r.status];
+  if (student) {
+    return h("span", { class: "age age-student", title: student.title(dateTime(r.status_changed)) }, `${student.text} ${ageText(r.status_changed)}`);
+  }
+  return h("span", { class: `age ${ageClass(r.created)}`, title: `Submitted ${dateTime(r.created)}` },
+    h("span", { class: "visually-hidden" }, "Age "), ageText(r.created));
+}
 function ageClass(iso) {
   const hrs = (Date.now() - new Date(iso).getTime()) / 3.6e6;
   return hrs < 24 ? "age-green" : hrs < 48 ? "age-yellow" : hrs < 72 ? "age-orange" : "age-red";
@@ -264,7 +280,7 @@ function card(r) {
   const quick = actionsFor(r).filter((a) => a.card).map((a) =>
     h("button", { type: "button", class: `btn btn-sm ${a.primary ? "btn-primary" : ""}`, dataset: { action: a.action },
       "aria-label": `${a.label}: ${name}`, onclick: () => openAction(r.id, a.action) }, a.label));
-  const pickable = BULK.some((b) => b.from.includes(r.status));
+  const pickable = BULK.some((action) => movesFrom(action, r.status));
   const finished = FINISHED.includes(r.status);
   li.append(h("article", { class: `card card-tight job-card ${r.reviewed || r.status !== "uploaded" ? "" : "is-new"}`, "aria-labelledby": `jn-${r.id}` },
     h("div", { class: `job-top${pickable ? "" : " no-pick"}` },
@@ -276,8 +292,7 @@ function card(r) {
         h("p", { class: "job-file mono" }, r.display_name || r.short_id),
         h("p", { class: "job-meta muted" }, [ctx.printerName(r.printer), r.color, r.method === "resin" ? "Resin" : "Filament"].filter(Boolean).join(" · ")),
         h("div", { class: "cluster job-badges" }, badges(r))),
-      finished ? null : h("span", { class: `age ${ageClass(r.created)}`, title: `Submitted ${dateTime(r.created)}` },
-        h("span", { class: "visually-hidden" }, "Age "), ageText(r.created))),
+      finished ? null : ageBadge(r)),
     quick.length ? h("div", { class: "cluster job-actions" }, quick) : null));
   return li;
 }
@@ -309,6 +324,7 @@ function upsert(r) {
     const fresh = card(r);
     old?.replaceWith(fresh);
     if (had) fresh.querySelector(".open")?.focus({ preventScroll: true });
+    if (selected.has(r.id)) renderBulk(); // e.g. reviewed elsewhere: "Mark reviewed" no longer applies
   } else {
     let at = list.findIndex((x) => compare(r, x) < 0);
     if (at < 0) {
@@ -377,18 +393,41 @@ function banner(key, text, kind = "info", actions = []) {
 }
 
 // ---------- selection and bulk ----------
-const BULK = [
-  { action: "review", label: "Mark reviewed", from: ["uploaded"] },
-  { action: "start", label: "Start printing", from: ["ready_to_print"] },
-  { action: "complete", label: "Complete", from: ["printing"] },
-];
+/** BULK are the moves the desk makes on several jobs at once (SPEC §6). */
+const BULK = ["review", "start", "complete"];
+
+/**
+ * bulkOffers is each bulk move with the selected jobs it applies to (a job
+ * already reviewed is not marked again); a move that applies to none is left out.
+ */
+function bulkOffers() {
+  const jobs = list.filter((r) => selected.has(r.id));
+  return BULK.map((action) => ({ action, ids: jobs.filter((r) => actionsFor(r).some((a) => a.action === action)).map((r) => r.id) }))
+    .filter((o) => o.ids.length);
+}
+
 function renderBulk() {
   for (const id of [...selected]) if (!list.some((r) => r.id === id)) selected.delete(id);
   const bar = $("#bulkbar");
   bar.hidden = selected.size === 0;
   $("#bulk-count").textContent = `${selected.size} selected`;
-  clear($("#bulk-actions"), BULK.filter((b) => b.from.includes(view.status)).map((b) =>
-    h("button", { type: "button", class: "btn btn-sm btn-primary", onclick: () => openAction([...selected], b.action, { bulk: true }) }, b.label)));
+  const offers = bulkOffers();
+  clear($("#bulk-actions"), offers.length ? offers.map(({ action, ids }) => {
+    const label = actionLabel(action);
+    return h("button", { type: "button", class: "btn btn-sm btn-primary", dataset: { action },
+      onclick: () => openAction(ids, action, { bulk: ids.length > 1, onDone: unselect }) },
+    ids.length === selected.size ? label : `${label} (${ids.length} of ${selected.size})`);
+  }) : h("span", { class: "muted" }, selected.size === 1 ? "No bulk action applies to this job." : "No bulk action applies to these jobs."));
+}
+
+/** unselect drops the jobs a bulk move was made on: what is left selected still needs doing. */
+function unselect(ids) {
+  for (const id of ids) selected.delete(id);
+  for (const id of ids) {
+    const box = document.querySelector(`#job-${CSS.escape(id)} .pick`);
+    if (box) box.checked = false;
+  }
+  renderBulk();
 }
 
 // ---------- keyboard ----------
@@ -478,8 +517,7 @@ async function signIn(e) {
 
 function showSession() {
   $("#session").hidden = false;
-  $("#ws-name").textContent = ctx.me?.name || ctx.me?.username || "";
-  $("#ws-name").prepend(h("span", { class: "visually-hidden" }, "Workstation: "));
+  clear($("#ws-name"), h("span", { class: "visually-hidden" }, "Signed in as workstation "), ctx.me?.name || ctx.me?.username || "");
 }
 
 function signOut() {
@@ -507,16 +545,34 @@ async function loadCatalog() {
   for (const d of settings.disciplines || []) fd.append(h("option", { value: d }, d));
 }
 
+/**
+ * filtersCount shows on the phones' "Filters" toggle how many filters are set
+ * behind it, so a tab that looks short says why.
+ */
+function filtersCount() {
+  const n = ["printer", "method", "discipline", "flag"].filter((k) => view[k]).length;
+  const c = $("#filters-count");
+  c.hidden = n === 0;
+  c.textContent = `(${n})`;
+}
+
 function bindFilters() {
   const form = $("#filters");
   const fields = { q: "#q", printer: "#f-printer", method: "#f-method", discipline: "#f-discipline", flag: "#f-flag", sort: "#f-sort" };
   for (const [k, sel] of Object.entries(fields)) $(sel).value = view[k];
+  filtersCount();
+  // Phones show the search and this toggle; the selects open below it (desk.css).
+  $("#filters-toggle").addEventListener("click", (e) => {
+    const open = form.classList.toggle("open");
+    e.currentTarget.setAttribute("aria-expanded", String(open));
+  });
   let t;
   form.addEventListener("input", (e) => {
     clearTimeout(t);
     t = setTimeout(() => {
       for (const [k, sel] of Object.entries(fields)) view[k] = $(sel).value;
       writeView();
+      filtersCount();
       tabCache.clear();
       refreshAll().then(prefetch).catch(showError);
     }, e.target.id === "q" ? 250 : 0);

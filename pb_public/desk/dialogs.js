@@ -5,7 +5,7 @@
 // once the staff member is chosen, renewed while open and released on close.
 import { h, clear, $ } from "/shared/dom.js";
 import { STATUSES, statusLabel } from "/shared/status.js";
-import { money, hours as fmtHours } from "/shared/format.js";
+import { money, hours as fmtHours, grams as fmtGrams } from "/shared/format.js";
 import { toast } from "/shared/toast.js";
 import { pb, act, upload, quote } from "./lib.js";
 import { ctx, claimedElsewhere } from "./app.js";
@@ -13,7 +13,23 @@ import { ctx, claimedElsewhere } from "./app.js";
 const SLICED = [".3mf", ".gcode", ".gco", ".g", ".bgcode", ".form", ".idea"];
 const CLAIM_RENEW_MS = 2 * 60 * 1000;
 
-/** ACTIONS: label, the statuses it starts from, whether it shows on the card. */
+// Undo takes back the last move, which the job's status tells (hooks/jobs/table.go):
+// a completed job was just completed, a picked-up one just paid for.
+const UNDOES = {
+  completed: { move: "complete", done: "completed", back: "printing" },
+  picked_up: { move: "payment & pickup", done: "paid and picked up", back: "completed" },
+};
+/** undoLabel names the move Undo takes back from r, and (long) where the job goes. */
+function undoLabel(r, long) {
+  const u = UNDOES[r.status];
+  if (!u) return "Undo"; // moved on elsewhere since the button was drawn: the server explains
+  return long ? `Undo ${u.move} — back to ${statusLabel(u.back)}` : `Undo ${u.move}`;
+}
+
+/**
+ * ACTIONS: label, the statuses it starts from, whether it shows on the card;
+ * labelOf and titleOf, where the label should name what it does to the job.
+ */
 const ACTIONS = {
   review: { label: "Mark reviewed", from: ["uploaded"], card: true, when: (r) => !r.reviewed, verb: "marked reviewed" },
   unreview: { label: "Mark not reviewed", from: ["uploaded"], when: (r) => r.reviewed, verb: "marked not reviewed" },
@@ -26,7 +42,8 @@ const ACTIONS = {
   fail: { label: "Print failed", from: ["printing"], card: true, danger: true, verb: "marked failed" },
   complete: { label: "Complete", from: ["printing"], card: true, primary: true, verb: "completed" },
   pickup: { label: "Payment & pickup", from: ["completed"], card: true, primary: true, verb: "paid and picked up" },
-  undo: { label: "Undo", from: ["completed", "picked_up"], verb: "undone" },
+  undo: { label: "Undo", from: ["completed", "picked_up"], verb: "undone",
+    labelOf: (r) => undoLabel(r, true), titleOf: (r) => undoLabel(r, false) },
   cancel: { label: "Cancel job", from: ["uploaded", "pending", "ready_to_print"], danger: true, verb: "cancelled" },
   note: { label: "Add note", from: STATUSES.map(([s]) => s), verb: "noted" },
   override: { label: "Override status", from: STATUSES.map(([s]) => s), admin: true, danger: true, verb: "overridden" },
@@ -34,14 +51,25 @@ const ACTIONS = {
   release: { label: "Release claim", from: STATUSES.map(([s]) => s), admin: true, when: (r) => claimedElsewhere(r), verb: "released", noClaim: true },
 };
 
-/** actionsFor lists the actions this workstation can take on r now. */
+/** actionsFor lists the actions this workstation can take on r now, each labelled for r. */
 export function actionsFor(r) {
   return Object.entries(ACTIONS)
     .filter(([, a]) => a.from.includes(r.status) && (!a.when || a.when(r)) && (!a.admin || ctx.me?.can_override))
-    .map(([action, a]) => ({ action, ...a }));
+    .map(([action, a]) => ({ action, ...a, label: actionLabel(action, r) }));
 }
 
-let state = null; // the open dialog: {ids, action, jobs, expected, claimStaff, renew, live}
+/** actionLabel is an action's name on its buttons; some say what they do to job r (Undo names the move). */
+export function actionLabel(action, r) {
+  const a = ACTIONS[action];
+  return r && a.labelOf ? a.labelOf(r) : a.label;
+}
+
+/** movesFrom says whether action can start from status (whatever else the job needs). */
+export function movesFrom(action, status) {
+  return !!ACTIONS[action]?.from.includes(status);
+}
+
+let state = null; // the open dialog: {ids, action, jobs, expected, claimStaff, renew, live, onDone}
 
 /** dialogJob is the id of the job the action dialog is open for, if any. */
 export function dialogJob() { return state && !state.bulk ? state.ids[0] : null; }
@@ -88,13 +116,13 @@ function fieldsFor(action, job, jobs = [job]) {
   const mat = ctx.material(job.material) || {};
   const rates = { centsPerGram: mat.cents_per_gram || 0, minChargeCents: s.min_charge_cents || 0, centsPerHour: s.cents_per_hour || 0 };
   const priceLine = () => h("p", { class: "price", id: "ad-price", "aria-live": "polite" });
-  const updatePrice = (form, label, { showHours = true } = {}) => {
+  const updatePrice = (form, label, { showHours = true, empty = "enter the grams to see the price." } = {}) => {
     const g = parseFloat(form.elements.grams?.value), hr = parseFloat(form.elements.hours?.value ?? job.hours);
     const out = form.querySelector("#ad-price");
     if (!out) return null;
-    if (!(g > 0)) { out.textContent = `${label}: enter the grams to see the price.`; return null; }
+    if (!(g > 0)) { out.textContent = `${label}: ${empty}`; return null; }
     const p = quote(g, hr || 0, rates);
-    out.textContent = `${label}: ${money(p.cents)}${p.minimum ? " (minimum charge)" : ""} · ${mat.name || ""} at ${money(rates.centsPerGram)}/g` +
+    out.textContent = `${label}: ${money(p.cents)}${p.minimum ? " (minimum charge)" : ""} · ${fmtGrams(g)} of ${mat.name || "material"} at ${money(rates.centsPerGram)}/g` +
       (showHours && hr > 0 ? ` · ${fmtHours(p.hours)} of printing` : "");
     return p;
   };
@@ -144,7 +172,7 @@ function fieldsFor(action, job, jobs = [job]) {
         field("note", "Message to the student (optional)", h("textarea", { maxlength: 5000 }))],
       };
     case "confirm":
-      return { nodes: [field("reason", "Why confirm for the student?", h("input", { type: "text", required: true, maxlength: 500 }), "E.g. “Confirmed in person at the desk.”")] };
+      return { nodes: [quoteSummary(job), field("reason", "Why confirm for the student?", h("input", { type: "text", required: true, maxlength: 500 }), "E.g. “Confirmed in person at the desk.”")] };
     case "cancel":
       return { nodes: [field("reason", "Reason (optional)", h("input", { type: "text", maxlength: 500 })), h("p", { class: "hint" }, "The student gets a “cancelled” email.")] };
     case "start":
@@ -169,16 +197,22 @@ function fieldsFor(action, job, jobs = [job]) {
     case "complete":
       return { nodes: [h("p", {}, "The student gets a “ready for pickup” email with the price and where to collect it.")] };
     case "pickup":
+      // What to charge comes first: the desk takes the payment, then types its
+      // reference. The warning goes last, so no field moves as it comes and goes.
       return {
-        nodes: [field("grams", "Weighed (g)", num({ required: true })),
+        nodes: [h("div", { class: "ad-sum" }, priceLine(), h("p", { class: "hint" }, `Confirmed quote: ${money(job.quote_cents || 0)}.`)),
+          field("grams", "Weighed (g)", num({ required: true })),
           field("reference", "Payment reference", h("input", { type: "text", required: true, maxlength: 120 })),
           field("picked_up_by", "Picked up by", h("input", { type: "text", required: true, maxlength: 120, value: `${job.first_name} ${job.last_name}` })),
-          priceLine(), h("p", { class: "hint" }, `Confirmed quote: ${money(job.quote_cents || 0)}.`),
           h("p", { class: "alert alert-warning", id: "ad-over", hidden: true })],
-        live: (form) => overQuote(form, updatePrice(form, "Final price", { showHours: false })),
+        live: (form) => overQuote(form, updatePrice(form, "To charge", { showHours: false, empty: "weigh the print and enter its grams below." })),
       };
-    case "undo":
-      return { nodes: [h("p", {}, `Undo the last move on this job (allowed for ${s.undo_minutes ?? 15} minutes after it).`)] };
+    case "undo": {
+      const u = UNDOES[job.status];
+      const payment = job.status === "picked_up" ? " Its payment is voided: it stays on record, marked voided." : "";
+      return { nodes: [h("p", { id: "ad-undo" }, u ? `The job goes back to ${statusLabel(u.back)}, as it was before it was ${u.done}.${payment}` : "Undo the last move on this job."),
+        h("p", { class: "hint" }, `Allowed for ${s.undo_minutes ?? 15} minutes after the move.`)] };
+    }
     case "note":
       return { nodes: [field("text", "Note (staff only; cannot be edited later)", h("textarea", { required: true, maxlength: 5000 }))] };
     case "override":
@@ -196,6 +230,14 @@ function fieldsFor(action, job, jobs = [job]) {
     default:
       return { nodes: [] };
   }
+}
+
+/** quoteSummary is the quote a job's student was sent: what confirming on their behalf agrees to. */
+function quoteSummary(job) {
+  const made = [job.grams > 0 ? fmtGrams(job.grams) : "", job.hours > 0 ? `${fmtHours(job.hours)} of printing` : ""].filter(Boolean).join(" · ");
+  return h("div", { class: "ad-sum", id: "ad-quote" },
+    h("p", { class: "price" }, `Quote: ${money(job.quote_cents || 0)}`),
+    made ? h("p", { class: "hint" }, made) : null);
 }
 
 /** dropZone takes the sliced file by drag and drop (or a file picker) and uploads it at once. */
@@ -254,9 +296,10 @@ async function sendFile() {
 }
 
 /**
- * openAction opens the dialog for action on one job id or (bulk) several.
+ * openAction opens the dialog for action on one job id or (bulk) several;
+ * onDone(ids) hears which jobs the move was made on.
  */
-export async function openAction(ids, action, { bulk = false } = {}) {
+export async function openAction(ids, action, { bulk = false, onDone = null } = {}) {
   ids = [].concat(ids);
   const meta = ACTIONS[action];
   if (!meta || !ids.length) return;
@@ -273,12 +316,14 @@ export async function openAction(ids, action, { bulk = false } = {}) {
   const returnFocus = document.activeElement;
   // Opened from the detail panel, focus goes back there; its buttons may be re-rendered meanwhile.
   const fromDetail = !!returnFocus?.closest?.("#detail");
-  state = { fromDetail, ids, action, bulk, jobs, live: job, expected: Object.fromEntries(jobs.map((j) => [j.id, j.status])), returnFocus };
+  state = { fromDetail, ids, action, bulk, jobs, live: job, expected: Object.fromEntries(jobs.map((j) => [j.id, j.status])), returnFocus, onDone };
   const f = fieldsFor(action, job, jobs);
   const who = bulk ? `${jobs.length} jobs` : `${job.first_name} ${job.last_name}`;
+  // The panel's button may say more than the dialog's title has room for (Undo's target is in its body).
+  const label = bulk ? meta.label : meta.titleOf?.(job) ?? actionLabel(action, job);
   const form = h("form", { id: "ad-form", novalidate: true },
     h("div", { class: "dialog-head" },
-      h("h2", { id: "ad-title" }, `${meta.label} · `, h("span", { class: "ad-who" }, who)),
+      h("h2", { id: "ad-title" }, `${label} · `, h("span", { class: "ad-who" }, who)),
       h("button", { type: "button", class: "btn btn-sm btn-ghost", "data-close": true, "aria-label": "Close" }, "Close")),
     h("div", { class: "dialog-body stack" },
       bulk ? h("p", { class: "muted" }, jobs.map((j) => `${j.first_name} ${j.last_name} (${j.short_id})`).join(", ")) :
@@ -289,7 +334,7 @@ export async function openAction(ids, action, { bulk = false } = {}) {
       h("div", { id: "ad-msg", role: "alert", class: "ad-msg" })),
     h("div", { class: "dialog-foot" },
       h("button", { type: "button", class: "btn", "data-close": true }, "Cancel"),
-      h("button", { type: "submit", class: `btn ${meta.danger ? "btn-danger" : "btn-primary"}`, id: "ad-submit" }, meta.submit || meta.label)));
+      h("button", { type: "submit", class: `btn ${meta.danger ? "btn-danger" : "btn-primary"}`, id: "ad-submit" }, meta.submit || label)));
   clear(d, form);
   onJobChanged(job);
   form.addEventListener("input", () => f.live?.(form));
@@ -509,6 +554,8 @@ async function submit(extra = {}) {
     }
   }
   btn.disabled = false;
+  const done = results.filter(([, e]) => !e).map(([j]) => j.id);
+  if (done.length) s.onDone?.(done);
   if (state !== s) return;
   const failed = results.filter(([, e]) => e);
   const name = (j) => `${j.first_name} ${j.last_name}`;

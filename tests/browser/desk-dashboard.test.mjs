@@ -35,7 +35,14 @@ test("a job's whole life through the UI, every event attributed", async () => {
   await step("approve", async () => { await page.fill("#ad-grams", "10"); await page.fill("#ad-hours", "1.2"); });
   await c.waitFor({ state: "detached" });
   await tab(page, "pending");
-  await step("confirm", () => page.fill("#ad-reason", "Confirmed in person at the desk"));
+  await step("confirm", async () => {
+    // Confirming for the student agrees to the quote they were sent: the dialog shows it
+    // (10 g at 10 ¢/g is below the $3.00 minimum; 1.2 h is rounded up to the half hour).
+    const text = await page.textContent("#action-dialog");
+    assert.match(text, /Quote: \$3\.00/);
+    assert.match(text, /10\.0 g · 1 h 30 min of printing/);
+    await page.fill("#ad-reason", "Confirmed in person at the desk");
+  });
   await c.waitFor({ state: "detached" });
   await tab(page, "ready_to_print");
   await step("start");
@@ -52,6 +59,11 @@ test("a job's whole life through the UI, every event attributed", async () => {
     await page.fill("#ad-grams", "50");
     await page.locator("#ad-over", { hasText: "more than 20% above the confirmed quote of $3.00" }).waitFor();
     assert.doesNotMatch(await page.textContent("#ad-price"), /of printing/, "pickup prices the weight only");
+    // What to charge is read before the payment is taken and its reference typed.
+    assert.match(await page.textContent("#ad-price"), /^To charge: \$5\.00 · 50\.0 g of \w+ at \$0\.10\/g$/);
+    const [price, reference] = [await page.locator("#ad-price").boundingBox(), await page.locator("#ad-reference").boundingBox()];
+    assert.ok(price.y + price.height <= reference.y, `the amount (y ${price.y}) shows above the payment reference (y ${reference.y})`);
+    await screenshot(page, "desk-pickup");
     await page.fill("#ad-reference", "TXN-1234");
   });
   await page.locator("#ad-msg").getByText("above the confirmed quote").waitFor();
@@ -452,5 +464,162 @@ test("every status tab is reachable: all in view on a desk PC, a sideways row wi
   }, null, { timeout: 2000 });
   assert.equal(await wrap.getAttribute("data-more-right"), "false", "at the end of the row the right fade goes");
   assert.equal(await wrap.getAttribute("data-more-left"), "true");
+  await context.close();
+});
+
+/**
+ * searchHintFits says whether the search box shows its whole hint: the text's
+ * width in the box's font, plus the room Chromium keeps for the clear button
+ * (about 1 em; 1.25 em allowed), within the box's content width.
+ */
+const searchHintFits = (page) => page.evaluate(() => {
+  const q = document.getElementById("q");
+  const st = getComputedStyle(q);
+  const pen = document.createElement("canvas").getContext("2d");
+  pen.font = `${st.fontWeight} ${st.fontSize} ${st.fontFamily}`;
+  const room = q.clientWidth - parseFloat(st.paddingLeft) - parseFloat(st.paddingRight) - 1.25 * parseFloat(st.fontSize);
+  return pen.measureText(q.placeholder).width <= room;
+});
+
+test("ticking a job brings the bulk bar without moving a card; a bulk move is offered for, and made on, only the jobs it applies to", async () => {
+  const done = await submitJob(server, { first: "Bulk", last: "Reviewed" });
+  const fresh = [await submitJob(server, { first: "Bulk", last: "NewOne" }), await submitJob(server, { first: "Bulk", last: "NewTwo" })];
+  const r = await server.api(`/api/printlab/jobs/${done.id}/review`, { method: "POST", as: "ws", body: { staff: server.staff["Alex Kim"], expected_status: "uploaded" } });
+  assert.equal(r.status, 200);
+  const { context, page } = await newPage();
+  await signIn(page, server);
+  await card(page, fresh[1].id).waitFor();
+  // Where the cards are on the page (not the window: ticking may scroll it).
+  const where = () => page.evaluate((id) => {
+    const at = (el) => { const b = el.getBoundingClientRect(); return { x: b.x + scrollX, y: b.y + scrollY, w: b.width, h: b.height }; };
+    return { first: at(document.querySelector("#cards .job")), ticked: at(document.getElementById(`job-${id}`)) };
+  }, done.id);
+  const before = await where();
+  await card(page, done.id).locator("input.pick").check();
+  await page.locator("#bulkbar").waitFor();
+  assert.deepEqual(await where(), before, "the cards stay where they were when the bar appears");
+  const bar = await page.locator("#bulkbar").boundingBox();
+  const vp = page.viewportSize();
+  assert.ok(bar.y >= 0 && bar.y + bar.height <= vp.height, "the bar is in the window");
+
+  // The one job ticked is reviewed already: nothing to mark.
+  assert.equal(await page.locator("#bulk-actions button").count(), 0, "no Mark reviewed for a reviewed job");
+  assert.match(await page.textContent("#bulk-actions"), /No bulk action applies to this job/);
+  for (const j of fresh) await card(page, j.id).locator("input.pick").check();
+  const mark = page.locator("#bulk-actions button");
+  assert.deepEqual(await mark.allTextContents(), ["Mark reviewed (2 of 3)"]);
+  await screenshot(page, "desk-bulkbar");
+  await mark.click();
+  await page.waitForSelector("#action-dialog[open]");
+  assert.match(await page.textContent("#ad-title"), /Mark reviewed · 2 jobs/);
+  const listed = await page.textContent("#action-dialog .dialog-body");
+  assert.match(listed, /Bulk NewOne/);
+  assert.match(listed, /Bulk NewTwo/);
+  assert.doesNotMatch(listed, /Bulk Reviewed/, "the reviewed job is not in the move");
+  await chooseStaff(page);
+  await page.click("#ad-submit");
+  await page.waitForFunction(() => !document.querySelector("#action-dialog").open);
+  await page.locator(".toast", { hasText: "2 jobs marked reviewed." }).waitFor();
+  const reviews = async (j) => (await events(server, j.id)).filter((e) => e.type === "review");
+  assert.equal((await reviews(done)).length, 1, "the job already reviewed was not marked again");
+  for (const j of fresh) assert.deepEqual((await reviews(j)).map((e) => e.staff), [server.staff["Sam Lee"]]);
+  // The jobs the move was made on drop out of the selection; what is left still needs a decision.
+  assert.equal(await page.textContent("#bulk-count"), "1 selected");
+  assert.equal(await card(page, fresh[0].id).locator("input.pick").isChecked(), false);
+  await context.close();
+});
+
+test("jobs waiting on the student show how long without the urgency colours; jobs waiting on staff keep them", async () => {
+  const job = await submitJob(server, { first: "Waiting", last: "OnStudent" });
+  const q = await server.api(`/api/printlab/jobs/${job.id}/approve`, { method: "POST", as: "ws",
+    body: { staff: server.staff["Sam Lee"], expected_status: "uploaded", grams: 10, hours: 1 } });
+  assert.equal(q.status, 200);
+  const { context, page } = await newPage();
+  await signIn(page, server);
+  // The four urgency colours as the dashboard draws them (SPEC §6: green, yellow, orange, red).
+  const urgent = await page.evaluate(() => ["age-green", "age-yellow", "age-orange", "age-red"].map((c) => {
+    const s = document.body.appendChild(Object.assign(document.createElement("span"), { className: `age ${c}` }));
+    const bg = getComputedStyle(s).backgroundColor;
+    s.remove();
+    return bg;
+  }));
+  assert.equal(new Set(urgent).size, 4);
+  const ages = () => page.$$eval("#cards .age", (els) => els.map((e) => ({ text: e.textContent, bg: getComputedStyle(e).backgroundColor })));
+  const staffSide = await ages();
+  assert.ok(staffSide.length >= 3 && staffSide.every((a) => urgent.includes(a.bg)), "uploaded jobs wait on the lab: urgency colours");
+  await tab(page, "pending");
+  await card(page, job.id).waitFor();
+  const studentSide = await ages();
+  assert.ok(studentSide.length >= 2, "the demo's quoted job (days old) and this one");
+  for (const a of studentSide) {
+    assert.ok(!urgent.includes(a.bg), `"${a.text}" is not drawn as late (${a.bg})`);
+    assert.match(a.text, /^With student \d/);
+  }
+  await screenshot(page, "desk-pending");
+  await context.close();
+});
+
+test("sign-in is padded evenly like the other dialogs; the header names the workstation as who is signed in; the search hint fits", async () => {
+  const { context, page } = await newPage({ width: 1280, height: 800 });
+  await page.goto(`${server.url}/desk/`);
+  await page.waitForSelector("#signin[open]");
+  await screenshot(page, "desk-signin");
+  const box = (sel) => page.evaluate((s) => { const b = document.querySelector(s).getBoundingClientRect(); return { top: b.top, bottom: b.bottom, left: b.left, height: b.height }; }, sel);
+  const body = await box("#signin .dialog-body");
+  const first = await box("#signin .dialog-body .field:first-of-type");
+  const last = await box("#signin .dialog-body .field:last-of-type");
+  const gaps = { top: first.top - body.top, bottom: body.bottom - last.bottom, side: first.left - body.left };
+  assert.ok(Math.abs(gaps.top - gaps.bottom) <= 1 && Math.abs(gaps.top - gaps.side) <= 1, `even padding around the fields: ${JSON.stringify(gaps)}`);
+  const signinHead = await box("#signin .dialog-head");
+  await page.fill("#si-user", WORKSTATION.username);
+  await page.fill("#si-pass", WORKSTATION.password);
+  await page.click("#signin-submit");
+  await page.waitForSelector("body[data-ready]");
+  await page.click("#export-btn");
+  await page.waitForSelector("#export[open]");
+  const exportHead = await box("#export .dialog-head");
+  assert.ok(Math.abs(signinHead.height - exportHead.height) <= 1, `sign-in's head (${signinHead.height} px) is as tall as the others' (${exportHead.height} px)`);
+  await page.keyboard.press("Escape");
+
+  // The workstation's name is identity beside Sign out, not a filled pill like the selected tab.
+  const ws = await page.evaluate(() => {
+    const el = document.getElementById("ws-name");
+    const st = getComputedStyle(el);
+    const selected = getComputedStyle(document.querySelector(".tab[aria-selected=true]"));
+    return { text: el.textContent, bg: st.backgroundColor, color: st.color, tabBg: selected.backgroundColor, next: el.nextElementSibling?.id };
+  });
+  assert.equal(ws.text, "Signed in as workstation Front Desk");
+  assert.equal(ws.bg, "rgba(0, 0, 0, 0)", "no filled background");
+  assert.notEqual(ws.color, ws.tabBg, "not in the selected tab's colour");
+  assert.equal(ws.next, "signout", "next to Sign out");
+
+  assert.ok(await searchHintFits(page), "the search hint is not cut off at 1280 px");
+  await page.setViewportSize(PHONE);
+  assert.ok(await searchHintFits(page), "nor on a phone");
+  await context.close();
+});
+
+test("on a phone the filters fold behind a toggle that counts them, and the first card starts near the top", async () => {
+  const { context, page } = await newPage(PHONE);
+  await signIn(page, server, WORKSTATION, "?method=resin");
+  await page.locator("#cards .job").first().waitFor();
+  const gap = await page.evaluate(() => document.querySelector("#cards .job").getBoundingClientRect().top - document.querySelector(".tabs-wrap").getBoundingClientRect().bottom);
+  assert.ok(gap < 110, `the first card starts ${gap} px below the tabs`);
+  assert.ok(await page.locator("#f-method").isHidden(), "the filters are folded");
+  const toggle = page.getByRole("button", { name: "Filters (1)", exact: true });
+  assert.equal(await toggle.getAttribute("aria-expanded"), "false");
+  assert.ok(await searchHintFits(page), "the search hint fits beside the toggle and its count");
+  await screenshot(page, "desk-phone-filters");
+  await toggle.click();
+  assert.equal(await toggle.getAttribute("aria-expanded"), "true");
+  assert.ok(await page.locator("#f-method").isVisible());
+  assert.equal(await page.inputValue("#f-method"), "resin");
+  await page.selectOption("#f-method", "");
+  await page.getByRole("button", { name: "Filters", exact: true }).waitFor();
+  await screenshot(page, "desk-phone-filters-open");
+  // A desk PC shows every filter and no toggle.
+  await page.setViewportSize(DESKTOP);
+  assert.ok(await page.locator("#filters-toggle").isHidden());
+  assert.ok(await page.locator("#f-printer").isVisible());
   await context.close();
 });

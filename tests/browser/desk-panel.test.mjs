@@ -151,3 +151,41 @@ test("Download saves the file under its standard name, signed at the click", asy
   assert.match(download.suggestedFilename(), /^LateDownload_Filament_TrueRed_\w+\.stl$/);
   await context.close();
 });
+
+test("Undo says which move it takes back, and takes back that one", async () => {
+  const printed = await submitJob(server, { first: "Undo", last: "Complete" });
+  const paid = await submitJob(server, { first: "Undo", last: "Pickup" });
+  for (const j of [printed, paid]) {
+    await move(j.id, "approve", "uploaded", { grams: 10, hours: 1 });
+    await move(j.id, "confirm", "pending", { reason: "At the desk" });
+    await move(j.id, "start", "ready_to_print");
+    await move(j.id, "complete", "printing");
+  }
+  await move(paid.id, "pickup", "completed", { grams: 10, reference: "TXN-9", picked_up_by: "Undo Pickup" });
+  const { context, page } = await newPage();
+  await signIn(page, server);
+
+  await tab(page, "picked_up");
+  await card(page, paid.id).locator(".open").click();
+  await page.waitForSelector("#detail[open] .facts");
+  await page.locator("#detail .dt-actions button", { hasText: "Undo payment & pickup — back to Completed" }).waitFor();
+  await page.click("#detail [data-close]");
+  await page.waitForFunction(() => !document.querySelector("#detail").open);
+
+  await tab(page, "completed");
+  await card(page, printed.id).locator(".open").click();
+  await page.waitForSelector("#detail[open] .facts");
+  await page.locator("#detail .dt-actions button", { hasText: "Undo complete — back to Printing" }).click();
+  await page.waitForSelector("#action-dialog[open]");
+  assert.match(await page.textContent("#ad-title"), /^Undo complete · Undo Complete$/);
+  assert.match(await page.textContent("#ad-undo"), /goes back to Printing/);
+  assert.equal(await page.textContent("#ad-submit"), "Undo complete");
+  await screenshot(page, "desk-undo");
+  await chooseStaff(page);
+  await page.click("#ad-submit");
+  await page.waitForFunction(() => !document.querySelector("#action-dialog").open);
+  await page.locator("#dt-title .status-pill", { hasText: "Printing" }).waitFor();
+  const undo = (await events(server, printed.id)).find((e) => e.type === "undo");
+  assert.equal(undo?.details.undone, "complete");
+  await context.close();
+});
