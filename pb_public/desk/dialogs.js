@@ -27,6 +27,16 @@ function undoLabel(r, long) {
 }
 
 /**
+ * undoOpen says whether r's last move is still within the lab's undo window
+ * (undo_minutes after it, by status_changed). This PC's clock may be a little
+ * off: the server decides, and explains a refusal.
+ */
+function undoOpen(r) {
+  const at = Date.parse(String(r.status_changed || "").replace(" ", "T"));
+  return !Number.isFinite(at) || Date.now() - at < (ctx.settings?.undo_minutes ?? 15) * 60000;
+}
+
+/**
  * ACTIONS: label, the statuses it starts from, whether it shows on the card;
  * labelOf and titleOf, where the label should name what it does to the job.
  */
@@ -42,7 +52,7 @@ const ACTIONS = {
   fail: { label: "Print failed", from: ["printing"], card: true, danger: true, verb: "marked failed" },
   complete: { label: "Complete", from: ["printing"], card: true, primary: true, verb: "completed" },
   pickup: { label: "Payment & pickup", from: ["completed"], card: true, primary: true, verb: "paid and picked up" },
-  undo: { label: "Undo", from: ["completed", "picked_up"], verb: "undone",
+  undo: { label: "Undo", from: ["completed", "picked_up"], when: (r) => undoOpen(r), verb: "undone",
     labelOf: (r) => undoLabel(r, true), titleOf: (r) => undoLabel(r, false) },
   cancel: { label: "Cancel job", from: ["uploaded", "pending", "ready_to_print"], danger: true, verb: "cancelled" },
   note: { label: "Add note", from: STATUSES.map(([s]) => s), verb: "noted" },

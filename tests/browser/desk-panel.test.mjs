@@ -188,4 +188,21 @@ test("Undo says which move it takes back, and takes back that one", async () => 
   const undo = (await events(server, printed.id)).find((e) => e.type === "undo");
   assert.equal(undo?.details.undone, "complete");
   await context.close();
+
+  // Past the lab's undo window the button is gone (here: a window of 0 minutes).
+  const settings = (await server.api("/api/collections/lab_settings/records?perPage=1", { as: "admin" })).body.items[0];
+  const setUndo = (undo_minutes) => server.api(`/api/collections/lab_settings/records/${settings.id}`, { method: "PATCH", as: "admin", body: { undo_minutes } });
+  assert.equal((await setUndo(0)).status, 200);
+  try {
+    const late = await newPage();
+    await signIn(late.page, server);
+    await tab(late.page, "picked_up");
+    await card(late.page, paid.id).locator(".open").click();
+    await late.page.waitForSelector("#detail[open] .facts");
+    const labels = await late.page.locator("#detail .dt-actions button").allTextContents();
+    assert.ok(labels.length > 0 && !labels.some((l) => l.startsWith("Undo")), `actions past the window: ${labels}`);
+    await late.context.close();
+  } finally {
+    await setUndo(settings.undo_minutes);
+  }
 });
