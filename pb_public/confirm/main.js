@@ -2,7 +2,7 @@
 // A link that can't be used says why (the API's words) and offers a new link
 // by email; /confirm/#resend-SHORTID opens that form directly.
 import { api } from "/shared/api.js";
-import { h, clear, $ } from "/shared/dom.js";
+import { h, clear, $, breakable } from "/shared/dom.js";
 import { money, dateTime, grams, hours, setTimeZone } from "/shared/format.js";
 import { showLabName, showLabNameFromCatalog } from "/shared/lab.js";
 
@@ -75,7 +75,7 @@ function showQuote(job, usable) {
   showPrice(job);
   const facts = [
     ["For", job.first_name],
-    ["File", job.display_name],
+    ["File", job.display_name && breakable(job.display_name)],
     ["Printer", job.printer],
     ["Material", [job.material, job.color].filter(Boolean).join(", ")],
     ["Status", job.status_label],

@@ -1,7 +1,7 @@
 // The staff dashboard: workstation sign-in, status tabs with live counts, job
 // cards, search and filters kept in the URL, keyboard shortcuts, bulk actions
 // and one realtime subscription that keeps every open dashboard current.
-import { h, clear, $ } from "/shared/dom.js";
+import { h, clear, $, breakable } from "/shared/dom.js";
 import { STATUSES, statusLabel } from "/shared/status.js";
 import { toast } from "/shared/toast.js";
 import { isoDay, dateTime, setTimeZone } from "/shared/format.js";
@@ -289,7 +289,7 @@ function card(r) {
       thumb,
       h("div", { class: "job-main" },
         h("h2", { class: "job-name" }, h("button", { type: "button", class: "linkish open", id: `jn-${r.id}`, onclick: () => openDetail(r.id) }, name)),
-        h("p", { class: "job-file mono" }, r.display_name || r.short_id),
+        h("p", { class: "job-file mono" }, breakable(r.display_name || r.short_id)),
         h("p", { class: "job-meta muted" }, [ctx.printerName(r.printer), r.color, r.method === "resin" ? "Resin" : "Filament"].filter(Boolean).join(" · ")),
         h("div", { class: "cluster job-badges" }, badges(r))),
       finished ? null : ageBadge(r)),

@@ -1,7 +1,7 @@
 // The job detail panel: every field, model stats, the 3D viewer (loaded on
 // demand), the event timeline, emails with Resend, notes, files and, for
 // workstations allowed to, the admin override.
-import { h, clear, $ } from "/shared/dom.js";
+import { h, clear, $, breakable } from "/shared/dom.js";
 import { statusLabel } from "/shared/status.js";
 import { money, dateTime, mm, grams as fmtGrams, hours as fmtHours } from "/shared/format.js";
 import { toast } from "/shared/toast.js";
@@ -84,7 +84,7 @@ async function render() {
   clear($("#dt-title"), name, " ", h("span", { class: "status-pill", dataset: { status: job.status } }, statusLabel(job.status)));
   const mat = ctx.material(job.material);
   const facts = [
-    ["Job", job.short_id], ["File", job.display_name], ["Email", job.email], ["Discipline", job.discipline], ["Course", job.course],
+    ["Job", job.short_id], ["File", job.display_name && breakable(job.display_name)], ["Email", job.email], ["Discipline", job.discipline], ["Course", job.course],
     ["Method", job.method === "resin" ? "Resin" : "Filament"], ["Material", mat?.name], ["Colour", job.color],
     ["Printer", ctx.printerName(job.printer)], ["Submitted", dateTime(job.created)], ["In this status since", dateTime(job.status_changed)],
     ["Instant estimate", job.estimate_cents ? money(job.estimate_cents) : ""],

@@ -44,3 +44,13 @@ export function $(sel, root = document) {
 export function icon(name, label = "") {
   return h("img", { src: `/vendor/icons/${name}.svg`, class: "icon", alt: label, "aria-hidden": label ? null : "true" });
 }
+
+/**
+ * breakable is a file name as text with a line-break opportunity after each
+ * underscore, so "MayaChen_Filament_TrueWhite_AHFWPN.stl" wraps between its
+ * parts instead of inside one.
+ */
+export function breakable(name) {
+  const parts = String(name).split("_");
+  return parts.flatMap((p, i) => (i < parts.length - 1 ? [p + "_", document.createElement("wbr")] : [p]));
+}

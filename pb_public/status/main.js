@@ -4,7 +4,7 @@
 // public view whenever staff change the job.
 import PocketBase from "/vendor/pocketbase.es.mjs";
 import { api } from "/shared/api.js";
-import { h, clear, $ } from "/shared/dom.js";
+import { h, clear, $, breakable } from "/shared/dom.js";
 import { money, dateTime, grams, hours, setTimeZone } from "/shared/format.js";
 import { showLabName, showLabNameFromCatalog } from "/shared/lab.js";
 
@@ -128,7 +128,7 @@ function render(job) {
 
   const facts = [
     ["Submitted", dateTime(job.created)],
-    ["File", job.display_name],
+    ["File", job.display_name && breakable(job.display_name)],
     ["Printer", job.printer],
     ["Material", [job.material, job.color].filter(Boolean).join(", ")],
   ];

@@ -623,3 +623,42 @@ test("on a phone the filters fold behind a toggle that counts them, and the firs
   assert.ok(await page.locator("#f-printer").isVisible());
   await context.close();
 });
+
+test("the header takes two rows on a phone, the filters one row on a 1024 px screen, and file names wrap between their parts", async () => {
+  const { context, page } = await newPage(PHONE);
+  await signIn(page, server);
+  await page.locator("#cards .job").first().waitFor();
+  const rows = await page.evaluate(() => {
+    const mid = (el) => { const b = el.getBoundingClientRect(); return (b.top + b.bottom) / 2; };
+    const items = [document.querySelector(".brand"), ...document.querySelectorAll("#session > :not([hidden])")].filter((el) => el.getClientRects().length);
+    const centres = items.map(mid).sort((a, b) => a - b);
+    const count = centres.filter((c, i) => i === 0 || c - centres[i - 1] > 10).length;
+    const at = (sel) => Math.round(mid(document.querySelector(sel)));
+    return { count, brand: at(".brand"), signout: at("#signout"), analytics: at("#analytics-link"), ws: at("#ws-name") };
+  });
+  assert.equal(rows.count, 2, `two rows in the header: ${JSON.stringify(rows)}`);
+  assert.ok(Math.abs(rows.signout - rows.brand) <= 10, `Sign out sits beside the brand: ${JSON.stringify(rows)}`);
+  assert.ok(rows.analytics > rows.brand + 10 && Math.abs(rows.analytics - rows.ws) <= 10, `the links and the workstation share the second row: ${JSON.stringify(rows)}`);
+  await screenshot(page, "desk-phone-header");
+
+  await page.setViewportSize({ width: 1024, height: 768 });
+  const fields = await page.evaluate(() => [...document.querySelectorAll("#filters .field")].map((f) => {
+    const ctl = f.querySelector("input, select");
+    return { top: Math.round(f.getBoundingClientRect().top), fits: ctl.tagName !== "SELECT" || ctl.scrollWidth <= ctl.clientWidth };
+  }));
+  assert.equal(new Set(fields.map((f) => f.top)).size, 1, `every filter on one row: ${JSON.stringify(fields)}`);
+  assert.ok(await searchHintFits(page), "the search hint is not cut off at 1024 px");
+
+  // A name too long for its card breaks after an underscore, never inside a part.
+  await page.setViewportSize(PHONE);
+  const broken = await page.evaluate(() => [...document.querySelectorAll("#cards .job-file")].flatMap((el) =>
+    [...el.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).filter((n) => {
+      const r = document.createRange();
+      r.selectNodeContents(n);
+      return new Set([...r.getClientRects()].map((b) => Math.round(b.top))).size > 1;
+    }).map((n) => n.textContent)));
+  const wrapped = await page.evaluate(() => [...document.querySelectorAll("#cards .job-file")].some((el) => el.getBoundingClientRect().height > 1.5 * parseFloat(getComputedStyle(el).lineHeight)));
+  assert.ok(wrapped, "some file name is long enough to wrap at this width");
+  assert.deepEqual(broken, [], "no part of a file name is split across lines");
+  await context.close();
+});
