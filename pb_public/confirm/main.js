@@ -20,10 +20,9 @@ async function init() {
   $("#resend-form").addEventListener("submit", resend);
   if (hash.startsWith("resend-") || !hash) {
     $("#loading").hidden = true;
-    $("#title").textContent = "Get a new confirmation link";
+    setTitle("Get a new confirmation link");
     $("#resend-heading").remove();
     $("#resend").setAttribute("aria-labelledby", "title");
-    document.title = "Get a new confirmation link · PrintLab";
     showResend(hash.slice("resend-".length));
     showLabNameFromCatalog();
     return;
@@ -39,6 +38,7 @@ async function init() {
   if (data.job) showQuote(data.job, data.usable);
   else showLabNameFromCatalog();
   if (!data.usable) {
+    setTitle(deadTitle(data.code, data.job));
     say(data.message, "warning");
     $("#confirm-button").hidden = true;
     $("#terms").hidden = true;
@@ -46,6 +46,27 @@ async function init() {
     return;
   }
   $("#confirm-button").addEventListener("click", confirm);
+}
+
+/** setTitle names the page, in its heading and its tab, for what the link can do. */
+function setTitle(text) {
+  $("#title").textContent = text;
+  document.title = document.title.replace(/^.*(?= · [^·]*$)/, text);
+}
+
+/**
+ * deadTitle heads a link that cannot confirm with what happened, not with
+ * "Confirm your quote": the message under it says why and what to do.
+ */
+function deadTitle(code, job) {
+  switch (code) {
+    case "used": return "Quote already confirmed";
+    case "expired": return "This link has expired";
+    case "replaced": return "This link was replaced";
+    case "wrong_status": return CLOSED.includes(job?.status) ? "This request is closed" : "Nothing to confirm";
+    case "unknown_link": return "Link not recognised";
+    default: return "This link can't be used right now";
+  }
 }
 
 /**

@@ -29,7 +29,7 @@ export async function api(path, { method = "GET", body, token, signal } = {}) {
     });
   } catch (err) {
     if (err && err.name === "AbortError") throw err;
-    throw new ApiError(0, { message: "Can't reach PrintLab. Check your connection and try again." });
+    throw new ApiError(0, { message: "We can't reach the lab's website right now. Check your internet connection and try again." });
   }
   let data = null;
   const text = await res.text();

@@ -57,6 +57,13 @@ test("status live, confirm once, cancel, and no private data in the traffic", as
   assert.deepEqual(await primaryButtons(confirmPage), ["Confirm and print"]);
   assert.deepEqual(await axeViolations(confirmPage), []);
   await screenshot(confirmPage, "student-confirm");
+  // Offline, the button says what to do in a student's words, and works once back.
+  await confirmPage.context().setOffline(true);
+  await confirmPage.click("#confirm-button");
+  await confirmPage.waitForSelector("#message:not([hidden])");
+  assert.equal(await confirmPage.textContent("#message"), "We can't reach the lab's website right now. Check your internet connection and try again.");
+  assert.ok(await confirmPage.locator("#confirm-button").isEnabled(), "the button can be pressed again");
+  await confirmPage.context().setOffline(false);
   await confirmPage.click("#confirm-button");
   await confirmPage.waitForSelector("#message:not([hidden])");
   assert.match(await confirmPage.textContent("#message"), /confirmed/);
@@ -67,6 +74,7 @@ test("status live, confirm once, cancel, and no private data in the traffic", as
   await confirmPage.reload();
   await confirmPage.waitForSelector("#message:not([hidden])");
   assert.match(await confirmPage.textContent("#message"), /already used/);
+  assert.equal(await confirmPage.textContent("h1"), "Quote already confirmed", "the heading says what happened, not \"Confirm your quote\"");
   assert.ok(await confirmPage.locator("#confirm-button").isHidden());
   await screenshot(confirmPage, "student-confirm-used");
 
@@ -239,6 +247,7 @@ test("pages for links that fail name the lab and offer a next step", async () =>
     await page.waitForSelector("#message:not([hidden])");
     await namesTheLab("an unknown confirmation link");
     assert.match(await page.textContent("#message"), /don't recognise this confirmation link/);
+    assert.equal(await page.textContent("h1"), "Link not recognised");
     assert.deepEqual(await primaryButtons(page), ["Email me a new link"]);
 
     const res = await page.goto(`${server.url}/stat`);
@@ -257,7 +266,9 @@ test("pages for links that fail name the lab and offer a next step", async () =>
     await page.goto(`${server.url}/confirm/#${token}`);
     await page.waitForSelector("#message:not([hidden])");
     assert.match(await page.textContent("#message"), /expired/);
+    assert.equal(await page.textContent("h1"), "This link has expired");
     await namesTheLab("an expired confirmation link");
+    assert.match(await page.title(), /^This link has expired · /);
     assert.equal(await page.textContent("#q-price-box dt"), "Quoted price");
     assert.deepEqual(await primaryButtons(page), ["Email me a new link"]);
     assert.doesNotMatch(await page.textContent("#q-facts"), /Link valid until/, "a dead link does not say until when it works");
