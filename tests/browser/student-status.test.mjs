@@ -57,15 +57,16 @@ test("status live, confirm once, cancel, and no private data in the traffic", as
   assert.deepEqual(await primaryButtons(confirmPage), ["Confirm and print"]);
   assert.deepEqual(await axeViolations(confirmPage), []);
   await screenshot(confirmPage, "student-confirm");
-  // Offline, the button says what to do in a student's words, and works once back.
-  await confirmPage.context().setOffline(true);
+  // When the network drops the request, the button says what to do in a
+  // student's words, and works once the network is back.
+  await confirmPage.route("**/api/printlab/confirm/**", (r) => r.abort("internetdisconnected"), { times: 1 });
   await confirmPage.click("#confirm-button");
   await confirmPage.waitForSelector("#message:not([hidden])");
   assert.equal(await confirmPage.textContent("#message"), "We can't reach the lab's website right now. Check your internet connection and try again.");
   assert.ok(await confirmPage.locator("#confirm-button").isEnabled(), "the button can be pressed again");
-  await confirmPage.context().setOffline(false);
+  const offline = await confirmPage.textContent("#message");
   await confirmPage.click("#confirm-button");
-  await confirmPage.waitForSelector("#message:not([hidden])");
+  await confirmPage.waitForFunction((was) => document.querySelector("#message").textContent !== was, offline);
   assert.match(await confirmPage.textContent("#message"), /confirmed/);
   await page.waitForFunction(() => document.querySelector("#status-pill").textContent === "Ready to print", null, { timeout: 3000 });
   assert.match(await page.textContent("#queue"), /print queue/);
