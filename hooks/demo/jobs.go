@@ -78,12 +78,14 @@ func SeedJobs(app core.App, out io.Writer) error {
 		// on the student) and the history read like a real lab's.
 		age := time.Duration(st.ageHours * float64(time.Hour))
 		sent := now.Add(-age)
-		spans := []span{{from: time.Now()}}
+		began := time.Now()
 		job, err := submitDemo(app, st, sent)
 		if err != nil {
 			return fmt.Errorf("demo job for %s: %w", st.first, err)
 		}
-		spans[0].to, spans[0].at = time.Now(), sent
+		if err := dateMove(app, job.Id, began, sent); err != nil {
+			return err
+		}
 		by := jobs.Actor{Kind: jobs.ByStaff, StaffID: staff[i%len(staff)].Id, WorkstationID: ws.Id, CanOverride: true}
 		for k, a := range st.path {
 			at := sent.Add(age * time.Duration(k+1) / time.Duration(len(st.path)+1))
@@ -105,15 +107,13 @@ func SeedJobs(app core.App, out io.Writer) error {
 			case jobs.ActionArchive:
 				req.By, req.Expected = jobs.Actor{Kind: jobs.BySystem}, ""
 			}
-			time.Sleep(2 * time.Millisecond) // rows keep milliseconds: no two moves share one
 			began := time.Now()
 			if job, err = jobs.Do(app, req); err != nil {
 				return fmt.Errorf("demo %s for %s: %w", a, st.first, err)
 			}
-			spans = append(spans, span{from: began, to: time.Now(), at: at})
-		}
-		if err := backdate(app, job.Id, spans); err != nil {
-			return err
+			if err := dateMove(app, job.Id, began, at); err != nil {
+				return err
+			}
 		}
 	}
 	fmt.Fprintf(out, "  %d demo jobs, one or more in every status.\n", len(demoStudents))
@@ -122,54 +122,22 @@ func SeedJobs(app core.App, out io.Writer) error {
 
 func ptrFloat(f float64) *float64 { return &f }
 
-// span maps the moment a demo move was really made (from, to) to the time it
-// stands for (at): every row the move wrote is dated at.
-type span struct{ from, to, at time.Time }
-
-// backdated is the time a row written at t stands for: that of the last span
-// begun by t (rows store milliseconds), or t itself.
-func backdated(t time.Time, spans []span) time.Time {
-	for i := len(spans) - 1; i >= 0; i-- {
-		if s := spans[i]; !t.Before(s.from.Truncate(time.Millisecond)) {
-			if t.After(s.to) {
-				return t
-			}
-			return s.at
-		}
-	}
-	return t
-}
-
-// backdate moves the autodate and queue times of the job's rows (the job, its
-// events, emails and payments), which their writes set to the real time, to
-// the times their moves stand for. The moves set the job's own times
-// (status_changed, confirmed_at, completed_at, …) from the request.
-func backdate(app core.App, jobID string, spans []span) error {
-	rows := []struct {
-		col    string
-		where  dbx.HashExp
-		fields []string
-	}{
-		{schema.Jobs, dbx.HashExp{"id": jobID}, []string{"created"}},
-		{schema.Events, dbx.HashExp{"job": jobID}, []string{"created"}},
-		{schema.Emails, dbx.HashExp{"job": jobID}, []string{"created", "next_attempt"}},
-		{schema.Payments, dbx.HashExp{"job": jobID}, []string{"created"}},
-	}
-	for _, r := range rows {
-		recs, err := app.FindAllRecords(r.col, r.where)
-		if err != nil {
+// dateMove dates at the rows of the job that a move begun at began wrote with
+// the real time (the job itself when it was sent, its events, emails and
+// payments). The rows of earlier moves are dated in the past by then, so they
+// are left alone. The move set the job's own times (status_changed,
+// confirmed_at, …) from the request.
+func dateMove(app core.App, jobID string, began, at time.Time) error {
+	const layout = "2006-01-02 15:04:05.000Z"
+	p := dbx.Params{"job": jobID, "began": began.UTC().Truncate(time.Millisecond).Format(layout), "at": at.UTC().Format(layout)}
+	for _, q := range []string{
+		"UPDATE jobs SET created = {:at} WHERE id = {:job} AND created >= {:began}",
+		"UPDATE events SET created = {:at} WHERE job = {:job} AND created >= {:began}",
+		"UPDATE emails SET created = {:at}, next_attempt = {:at} WHERE job = {:job} AND created >= {:began}",
+		"UPDATE payments SET created = {:at} WHERE job = {:job} AND created >= {:began}",
+	} {
+		if _, err := app.DB().NewQuery(q).Bind(p).Execute(); err != nil {
 			return err
-		}
-		for _, rec := range recs {
-			set := dbx.Params{}
-			for _, f := range r.fields {
-				if t := rec.GetDateTime(f).Time(); !t.IsZero() {
-					set[f] = backdated(t, spans).Format("2006-01-02 15:04:05.000Z")
-				}
-			}
-			if _, err := app.DB().Update(r.col, set, dbx.HashExp{"id": rec.Id}).Execute(); err != nil {
-				return err
-			}
 		}
 	}
 	return nil
