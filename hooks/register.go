@@ -23,6 +23,8 @@ import (
 	"printlab/hooks/schedule"
 	"printlab/hooks/settings"
 	"printlab/hooks/signin"
+	"printlab/hooks/stmts"
+	"printlab/schema"
 )
 
 // Options are what main knows and the capabilities need.
@@ -36,6 +38,8 @@ type Options struct {
 // Register binds every hook and route of PrintLab to app.
 func Register(app core.App, opts Options) {
 	settings.Register(app)
+	// Who acts, the materials and the printers are read by every move.
+	stmts.CacheRecords(app, schema.Staff, schema.Materials, schema.Printers, schema.Workstations)
 	guard.Register(app)
 	signin.Register(app)
 	desk.Register(app)

@@ -151,5 +151,5 @@ func action(e *core.RequestEvent) error {
 	if err != nil {
 		return jobs.Respond(e, err)
 	}
-	return e.JSON(http.StatusOK, job)
+	return respondRecord(e, job)
 }

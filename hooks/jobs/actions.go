@@ -110,7 +110,7 @@ func (s *step) quote(grams, hours float64) error {
 }
 
 func (s *step) materialRate() (int, error) {
-	m, err := stmts.FindByID(s.tx, schema.Materials, s.job.GetString("material"))
+	m, err := stmts.FindByIDCached(s.tx, schema.Materials, s.job.GetString("material"))
 	if err != nil {
 		return 0, conflict("This job's material no longer exists in the catalog; an admin must fix the job first.")
 	}
@@ -119,7 +119,7 @@ func (s *step) materialRate() (int, error) {
 
 // setPrinter changes the job's printer to an active one of the same method.
 func (s *step) setPrinter(id string) error {
-	p, err := stmts.FindByID(s.tx, schema.Printers, id)
+	p, err := stmts.FindByIDCached(s.tx, schema.Printers, id)
 	if err != nil || !p.GetBool("active") {
 		return fieldError("printer", "is not an active printer; choose one from the list")
 	}

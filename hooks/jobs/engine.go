@@ -78,13 +78,13 @@ type step struct {
 	ws      *core.Record
 	details map[string]any
 	data    mail.Data
-	emails  []mail.Kind               // extra emails decided by Apply (override notify)
-	noEvent bool                      // claims renewals don't fill the history
-	direct  bool                      // the job row was written by writeJob: run its after-update hooks after commit
-	created []*core.Record            // rows written by insert: run their after-create hooks after commit
-	writes  []func(tx core.App) error // what the move writes, queued by plan, run by write
-	wrote   bool                      // a record was saved: a failure now must roll back the whole batch
-	nested  bool                      // Do runs inside the caller's transaction
+	emails  []mail.Kind    // extra emails decided by Apply (override notify)
+	noEvent bool           // claims renewals don't fill the history
+	direct  bool           // the job row was written by writeJob: run its after-update hooks after commit
+	created []*core.Record // rows written by insert: run their after-create hooks after commit
+	writes  []pendingWrite // what the move writes, queued by plan, run by write
+	wrote   bool           // a record was saved: a failure now must roll back the whole batch
+	nested  bool           // Do runs inside the caller's transaction
 }
 
 // Do applies req in one transaction: re-read the job, check the expected status,
@@ -233,7 +233,54 @@ func plan(app core.App, pre *step, lab settings.Lab, nested bool) (*step, stmts.
 	if err := s.commit(row); err != nil {
 		return nil, nil, err
 	}
+	if err := s.prepare(); err != nil {
+		return nil, nil, err
+	}
 	return s, snap, nil
+}
+
+// pendingWrite is one record a move writes: the job (update), a new row
+// (insert) or a save through PocketBase (a voided payment, anything inside a
+// caller's transaction).
+type pendingWrite struct {
+	rec  *core.Record
+	kind writeKind
+	stmt *stmts.Write // built by prepare, before the move waits for the writer
+}
+
+type writeKind int
+
+const (
+	writeUpdate writeKind = iota // the job's row, with one UPDATE unless a file changed
+	writeInsert                  // a new row, with one INSERT
+	writeSave                    // PocketBase's save without validation
+)
+
+// prepare builds the statements of the move's writes once the plan is
+// complete (Apply and commit may still set fields of the job after they
+// queued its write), so that the single writer only runs them. Inside a
+// caller's transaction every write is a save, whose hooks wait for the
+// outermost commit.
+func (s *step) prepare() error {
+	for i := range s.writes {
+		w := &s.writes[i]
+		if s.nested || w.kind == writeSave {
+			continue
+		}
+		var err error
+		if w.kind == writeInsert {
+			w.stmt, err = stmts.PrepareInsert(s.tx, w.rec)
+		} else {
+			w.stmt, err = stmts.PrepareUpdate(s.tx, w.rec)
+			if errors.Is(err, stmts.ErrFileChanged) {
+				w.kind, err = writeSave, nil // PocketBase's save stores the file
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // write runs the writes the plan queued, in order, in tx. A batch of moves
@@ -245,8 +292,19 @@ func (s *step) write(tx core.App) error {
 	}
 	s.created, s.direct, s.wrote = s.created[:0], false, false
 	for _, w := range s.writes {
-		if err := w(tx); err != nil {
+		if w.stmt == nil {
+			if err := s.saveNow(tx, w.rec); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := w.stmt.Exec(tx); err != nil {
 			return err
+		}
+		if w.kind == writeInsert {
+			s.created = append(s.created, w.rec)
+		} else {
+			s.direct = true
 		}
 	}
 	return nil
@@ -285,12 +343,13 @@ func (s *step) checkActor() error {
 }
 
 // ActiveStaff returns the staff member id names, or the per-field refusal the
-// dialogs show when it is missing, unknown or deactivated.
+// dialogs show when it is missing, unknown or deactivated. The record may be
+// shared (stmts.FindByIDCached): read it, never change it.
 func ActiveStaff(app core.App, id string) (*core.Record, error) {
 	if id == "" {
 		return nil, fieldError("staff", "is required: choose who is performing this action")
 	}
-	st, err := stmts.FindByID(app, schema.Staff, id)
+	st, err := stmts.FindByIDCached(app, schema.Staff, id)
 	if err != nil {
 		return nil, fieldError("staff", "is not a known staff member; choose a name from the list")
 	}
@@ -403,20 +462,7 @@ func (s *step) commit(row *Transition) error {
 // caller's transaction, or when a file did change, it is a plain save, whose
 // hooks wait for the outermost commit.
 func (s *step) writeJob() error {
-	s.writes = append(s.writes, func(tx core.App) error {
-		if s.nested {
-			return s.saveNow(tx, s.job)
-		}
-		err := stmts.Update(tx, s.job)
-		if errors.Is(err, stmts.ErrFileChanged) {
-			return s.saveNow(tx, s.job) // PocketBase's save stores the file
-		}
-		if err != nil {
-			return err
-		}
-		s.direct = true
-		return nil
-	})
+	s.writes = append(s.writes, pendingWrite{rec: s.job, kind: writeUpdate})
 	return nil
 }
 
@@ -424,7 +470,7 @@ func (s *step) writeJob() error {
 // itself inside a caller's transaction) without PocketBase's validation: the
 // engine checked every value.
 func (s *step) save(r *core.Record) error {
-	s.writes = append(s.writes, func(tx core.App) error { return s.saveNow(tx, r) })
+	s.writes = append(s.writes, pendingWrite{rec: r, kind: writeSave})
 	return nil
 }
 
@@ -444,16 +490,7 @@ func (s *step) insert(r *core.Record) error {
 		r.Id = core.GenerateDefaultRandomId()
 		r.Set(core.FieldNameId, r.Id)
 	}
-	s.writes = append(s.writes, func(tx core.App) error {
-		if s.nested {
-			return s.saveNow(tx, r)
-		}
-		if err := stmts.Insert(tx, r); err != nil {
-			return err
-		}
-		s.created = append(s.created, r)
-		return nil
-	})
+	s.writes = append(s.writes, pendingWrite{rec: r, kind: writeInsert})
 	return nil
 }
 

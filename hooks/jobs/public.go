@@ -10,6 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"printlab/hooks/settings"
+	"printlab/hooks/stmts"
 	"printlab/schema"
 )
 
@@ -201,7 +202,7 @@ func nameOf(app core.App, col, id string) string {
 	if id == "" {
 		return ""
 	}
-	r, err := app.FindRecordById(col, id)
+	r, err := stmts.FindByIDCached(app, col, id)
 	if err != nil {
 		return ""
 	}

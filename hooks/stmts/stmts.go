@@ -226,6 +226,17 @@ func Unchanged(tx core.App, name, id string, snap Snapshot) (bool, error) {
 // storing the file is PocketBase's save's work.
 var ErrFileChanged = errors.New("printlab: a file field changed; save the record instead")
 
+// Write is one INSERT or UPDATE of a record, built before its transaction
+// (PrepareInsert, PrepareUpdate) so that the single writer only runs it: the
+// record's export, the diff against its original and the SQL text are work a
+// move does on the concurrent read pool, not while every other move waits.
+type Write struct {
+	rec    *core.Record
+	text   string
+	args   []any
+	insert bool
+}
+
 // Insert writes the new record r in tx, the transaction of a RunInTransaction
 // callback, with one prepared INSERT: PocketBase's save without its validation
 // and hooks, for rows the caller built and checked itself (a move's event and
@@ -234,8 +245,18 @@ var ErrFileChanged = errors.New("printlab: a file field changed; save the record
 // (AfterCommit), so realtime and PrintLab's own hooks see the row as if it had
 // been saved.
 func Insert(tx core.App, r *core.Record) error {
+	w, err := PrepareInsert(tx, r)
+	if err != nil {
+		return err
+	}
+	return w.Exec(tx)
+}
+
+// PrepareInsert builds Insert's statement for r now; Exec runs it. The id and
+// the autodate fields are filled in here.
+func PrepareInsert(app core.App, r *core.Record) (*Write, error) {
 	if !r.IsNew() {
-		return fmt.Errorf("printlab: %s %s is not new", r.Collection().Name, r.Id)
+		return nil, fmt.Errorf("printlab: %s %s is not new", r.Collection().Name, r.Id)
 	}
 	if r.Id == "" {
 		r.Id = core.GenerateDefaultRandomId()
@@ -247,9 +268,9 @@ func Insert(tx core.App, r *core.Record) error {
 			r.SetRaw(a.Name, now)
 		}
 	}
-	data, err := r.DBExport(tx)
+	data, err := r.DBExport(app)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cols := slices.Sorted(maps.Keys(data))
 	var q strings.Builder
@@ -263,15 +284,7 @@ func Insert(tx core.App, r *core.Record) error {
 		args = append(args, data[c])
 	}
 	q.WriteString(") VALUES (?" + strings.Repeat(", ?", len(cols)-1) + ")")
-	st, err := InTx(tx, q.String())
-	if err != nil {
-		return err
-	}
-	if _, err := st.Exec(args...); err != nil {
-		return err
-	}
-	r.MarkAsNotNew()
-	return nil
+	return &Write{rec: r, text: q.String(), args: args, insert: true}, nil
 }
 
 // Update writes the columns of r that differ from its original (and its
@@ -282,32 +295,44 @@ func Insert(tx core.App, r *core.Record) error {
 // (nothing is written); a record with nothing changed writes only its update
 // time.
 func Update(tx core.App, r *core.Record) error {
+	w, err := PrepareUpdate(tx, r)
+	if err != nil {
+		return err
+	}
+	return w.Exec(tx)
+}
+
+// PrepareUpdate builds Update's statement for r as it is now; Exec runs it.
+// The update time is taken here.
+func PrepareUpdate(app core.App, r *core.Record) (*Write, error) {
 	if r.IsNew() {
-		return fmt.Errorf("printlab: %s is new", r.Collection().Name)
+		return nil, fmt.Errorf("printlab: %s is new", r.Collection().Name)
 	}
 	now := types.NowDateTime()
-	for _, f := range r.Collection().Fields {
+	fields := r.Collection().Fields
+	for _, f := range fields {
 		if a, ok := f.(*core.AutodateField); ok && a.OnUpdate {
 			r.SetRaw(a.Name, now)
 		}
 	}
-	data, err := r.DBExport(tx)
+	data, err := r.DBExport(app)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	before, err := r.Original().DBExport(tx)
+	before, err := r.Original().DBExport(app)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cols := make([]string, 0, 8)
 	for k, v := range data {
-		if k == core.FieldNameId || fmt.Sprint(v) == fmt.Sprint(before[k]) {
-			if a, ok := r.Collection().Fields.GetByName(k).(*core.AutodateField); !ok || !a.OnUpdate {
+		f := fields.GetByName(k)
+		if k == core.FieldNameId || sameValue(v, before[k]) {
+			if a, ok := f.(*core.AutodateField); !ok || !a.OnUpdate {
 				continue
 			}
 		}
-		if f := r.Collection().Fields.GetByName(k); f != nil && f.Type() == core.FieldTypeFile {
-			return ErrFileChanged
+		if f != nil && f.Type() == core.FieldTypeFile {
+			return nil, ErrFileChanged
 		}
 		cols = append(cols, k)
 	}
@@ -324,16 +349,52 @@ func Update(tx core.App, r *core.Record) error {
 	}
 	q.WriteString(" WHERE id = ?")
 	args = append(args, r.Id)
-	st, err := InTx(tx, q.String())
+	return &Write{rec: r, text: q.String(), args: args}, nil
+}
+
+// sameValue reports whether two exported column values are the same: the
+// common types compared directly, the rest as text (as before).
+func sameValue(a, b any) bool {
+	switch av := a.(type) {
+	case string:
+		bv, ok := b.(string)
+		return ok && av == bv
+	case bool:
+		bv, ok := b.(bool)
+		return ok && av == bv
+	case float64:
+		bv, ok := b.(float64)
+		return ok && av == bv
+	case int:
+		bv, ok := b.(int)
+		return ok && av == bv
+	case int64:
+		bv, ok := b.(int64)
+		return ok && av == bv
+	case types.DateTime:
+		bv, ok := b.(types.DateTime)
+		return ok && av.String() == bv.String()
+	}
+	return fmt.Sprint(a) == fmt.Sprint(b)
+}
+
+// Exec runs the write in tx. An insert marks its record as saved; an update
+// that finds no row to write is an error.
+func (w *Write) Exec(tx core.App) error {
+	st, err := InTx(tx, w.text)
 	if err != nil {
 		return err
 	}
-	res, err := st.Exec(args...)
+	res, err := st.Exec(w.args...)
 	if err != nil {
 		return err
+	}
+	if w.insert {
+		w.rec.MarkAsNotNew()
+		return nil
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		return fmt.Errorf("printlab: %s %s: %d rows written", r.Collection().Name, r.Id, n)
+		return fmt.Errorf("printlab: %s %s: %d rows written", w.rec.Collection().Name, w.rec.Id, n)
 	}
 	return nil
 }
