@@ -26,13 +26,22 @@ const MainDB = "data.db"
 //     writer, so taking the lock early costs nothing;
 //   - the main database's WAL is checkpointed by the server's background loop
 //     (main's checkpointer), not by whichever move's commit crossed SQLite's
-//     1,000-page mark: SQLite's own checkpoint stays as a backstop at 10,000.
+//     1,000-page mark: SQLite's own checkpoint stays as a backstop at 50,000
+//     pages (200 MB, the journal_size_limit), which a burst of moves that the
+//     loop waits out does not reach;
+//   - each connection's page cache is 2 MB, not 32 MB. Reads come from the
+//     memory map, so a large cache held little, and it cost the single writer
+//     at every commit: when a B-tree page splits, SQLite parks a page under
+//     the number of its locking page (1 GiB in) for a moment, and at the
+//     commit its page cache then walks its whole hash table (16,000 buckets
+//     at 32 MB) to drop pages past the end of the file. That walk was a sixth
+//     of the writer's time (BENCHMARKS.md, issue #3).
 func Connect(dbPath string) (*dbx.DB, error) {
 	dsn := dbPath + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
 		"&_pragma=journal_size_limit(200000000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)" +
-		"&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)&_pragma=mmap_size(2147418112)&_txlock=immediate"
+		"&_pragma=temp_store(MEMORY)&_pragma=cache_size(-2000)&_pragma=mmap_size(2147418112)&_txlock=immediate"
 	if filepath.Base(dbPath) == MainDB {
-		dsn += "&_pragma=wal_autocheckpoint(10000)"
+		dsn += "&_pragma=wal_autocheckpoint(50000)"
 	}
 	return dbx.Open("sqlite", dsn)
 }
