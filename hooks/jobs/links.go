@@ -68,6 +68,7 @@ func (s *step) enqueue(kind mail.Kind) error {
 		To:   s.job.GetString("email"),
 		// Each transition is a new email; the scheduler's reminders use stable keys.
 		DedupeKey: fmt.Sprintf("%s:%s:%s", kind, s.job.Id, core.GenerateDefaultRandomId()),
+		FreshKey:  true,
 		Data:      data,
 	})
 	if err != nil || existing {

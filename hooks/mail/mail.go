@@ -87,6 +87,10 @@ type Message struct {
 	// DedupeKey makes Enqueue idempotent: a second message with the same key
 	// returns the first row (so reminders cannot double up).
 	DedupeKey string
+	// FreshKey says DedupeKey was just drawn at random (a transition's own
+	// email), so no row can hold it yet and the lookup is skipped; the unique
+	// index still refuses a duplicate.
+	FreshKey bool
 	// Data is what the templates need beyond the job and the settings.
 	Data Data
 }
@@ -127,8 +131,12 @@ func NewRow(txApp core.App, lab settings.Lab, msg Message) (rec *core.Record, ex
 	// An id lookup on the unique index: the common case (no duplicate) then
 	// costs no record load.
 	var existingID string
-	rows, err := stmts.Query(txApp, `SELECT id FROM emails WHERE dedupe_key = ? LIMIT 1`, msg.DedupeKey)
-	if err == nil {
+	err = sql.ErrNoRows
+	var rows *sql.Rows
+	if !msg.FreshKey {
+		rows, err = stmts.Query(txApp, `SELECT id FROM emails WHERE dedupe_key = ? LIMIT 1`, msg.DedupeKey)
+	}
+	if rows != nil && err == nil {
 		err = sql.ErrNoRows
 		if rows.Next() {
 			err = rows.Scan(&existingID)
