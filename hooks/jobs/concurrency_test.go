@@ -310,3 +310,43 @@ func TestAMoveWhoseJobKeepsChangingIsNotStarved(t *testing.T) {
 		}
 	}
 }
+
+// A move whose job row was written and whose event then could not be (a
+// database error on the writer, no refusal) takes its batch down with it, as a
+// failed save does: the batch runs again without it, its neighbours commit
+// once each, and the failed job is untouched, with no event and no email.
+func TestABatchRunsAgainWithoutAMoveThatFailedAfterWritingItsJob(t *testing.T) {
+	app, fx := seeded(t)
+	var list []*core.Record
+	for range 24 {
+		list = append(list, newJob(t, app, fx, schema.StatusUploaded))
+	}
+	doomed := list[5]
+	failInserts(t, app, schema.Events, doomed.Id)
+	var wg sync.WaitGroup
+	errs := make([]error, len(list))
+	for i, job := range list {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = jobs.Do(app, validRequest(fx, job, jobs.ActionApprove, schema.StatusUploaded))
+		}()
+	}
+	wg.Wait()
+	for i, job := range list {
+		after, _ := app.FindRecordById(schema.Jobs, job.Id)
+		if job.Id == doomed.Id {
+			if !isInjected(errs[i]) || after.GetString("status") != string(schema.StatusUploaded) ||
+				count(t, app, schema.Events, job.Id) != 0 || count(t, app, schema.Emails, job.Id) != 0 {
+				t.Errorf("the failed approve: %v; status %s, %d events, %d emails", errs[i], after.GetString("status"),
+					count(t, app, schema.Events, job.Id), count(t, app, schema.Emails, job.Id))
+			}
+			continue
+		}
+		if errs[i] != nil || after.GetString("status") != string(schema.StatusPending) ||
+			count(t, app, schema.Events, job.Id) != 1 || count(t, app, schema.Emails, job.Id) != 1 {
+			t.Errorf("approve %d beside the failed one: %v, status %s, %d events, %d emails", i, errs[i], after.GetString("status"),
+				count(t, app, schema.Events, job.Id), count(t, app, schema.Emails, job.Id))
+		}
+	}
+}

@@ -83,7 +83,7 @@ type step struct {
 	direct  bool           // the job row was written by writeJob: run its after-update hooks after commit
 	created []*core.Record // rows written by insert: run their after-create hooks after commit
 	writes  []pendingWrite // what the move writes, queued by plan, run by write
-	wrote   bool           // a record was saved: a failure now must roll back the whole batch
+	wrote   bool           // a row was written: a failure now must roll back the whole batch
 	nested  bool           // Do runs inside the caller's transaction
 }
 
@@ -301,6 +301,7 @@ func (s *step) write(tx core.App) error {
 		if err := w.stmt.Exec(tx); err != nil {
 			return err
 		}
+		s.wrote = true
 		if w.kind == writeInsert {
 			s.created = append(s.created, w.rec)
 		} else {
