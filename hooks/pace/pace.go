@@ -1,7 +1,7 @@
 // Package pace lets background work give way to the desk. Staff moves are what
-// people wait for; the emails and job.json rewrites that follow them are not.
-// On two cores both cannot run at once without slowing the moves, so while
-// moves keep arriving, background work waits for a quiet moment, for at most
+// people wait for; the emails, job.json rewrites and WAL checkpoints that follow
+// them are not. On two cores both cannot run at once without slowing the moves, so
+// while moves keep arriving, background work waits for a quiet moment, for at most
 // a bound: an email is held by a busy desk for seconds, never longer.
 //
 // One gate belongs to each app (tests run several apps in one process).
