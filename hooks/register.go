@@ -38,8 +38,9 @@ type Options struct {
 // Register binds every hook and route of PrintLab to app.
 func Register(app core.App, opts Options) {
 	settings.Register(app)
-	// Who acts, the materials and the printers are read by every move.
-	stmts.CacheRecords(app, schema.Staff, schema.Materials, schema.Printers, schema.Workstations)
+	// Who acts, the materials and the printers are read by every move, the
+	// signed-in workstation or superuser by every request.
+	stmts.CacheRecords(app, append([]string{schema.Staff, schema.Materials, schema.Printers}, signin.Cached...)...)
 	guard.Register(app)
 	signin.Register(app)
 	desk.Register(app)

@@ -8,6 +8,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"printlab/hooks/settings"
 	"printlab/hooks/stmts"
 	"printlab/internal/testapp"
 	"printlab/schema"
@@ -89,17 +90,21 @@ func TestCachedRecordsFollowEverySave(t *testing.T) {
 
 // A collection that is not cached is read every time.
 func TestUncachedCollectionsAreReadEveryTime(t *testing.T) {
-	app, fx := testapp.NewSeeded(t)
+	app := testapp.New(t)
 	defer app.Cleanup()
-	a, err := stmts.FindByIDCached(app, core.CollectionNameSuperusers, fx.Superuser.Id)
+	lab, err := settings.Record(app)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := stmts.FindByIDCached(app, core.CollectionNameSuperusers, fx.Superuser.Id)
+	a, err := stmts.FindByIDCached(app, schema.LabSettings, lab.Id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := stmts.FindByIDCached(app, schema.LabSettings, lab.Id)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if a == b {
-		t.Fatal("a superuser was served from memory")
+		t.Fatal("the lab's settings were served from memory")
 	}
 }
