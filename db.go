@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"path/filepath"
 	"time"
 
-	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase"
 	"github.com/pocketbase/pocketbase/core"
 
@@ -48,7 +46,6 @@ const checkpointEvery = 50 * time.Millisecond
 // as a backstop.
 func checkpointer(app core.App) {
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
-		reserveWAL(app)
 		ctx, cancel := context.WithCancel(context.Background())
 		app.OnTerminate().BindFunc(func(t *core.TerminateEvent) error {
 			cancel()
@@ -61,39 +58,6 @@ func checkpointer(app core.App) {
 		})
 		return e.Next()
 	})
-	// PocketBase's backup copies the WAL file as it is (its own truncating
-	// checkpoint runs inside the backup's transaction, where SQLite cannot
-	// truncate): truncate it first, so that a backup does not carry the
-	// reserve's zeros, and grow it again after.
-	app.OnBackupCreate().BindFunc(func(e *core.BackupEvent) error {
-		if _, err := e.App.ConcurrentDB().NewQuery("PRAGMA wal_checkpoint(TRUNCATE)").Execute(); err != nil {
-			e.App.Logger().Warn("printlab: WAL checkpoint before a backup", "error", err)
-		}
-		err := e.Next()
-		reserveWAL(e.App)
-		return err
-	})
-}
-
-// walReserve is the size the main database's WAL is grown to at start
-// (sqlitedb.ReserveWAL): a burst of 2,000 moves, the largest tools/plload
-// makes, writes about 120 MB to it while the checkpoints wait.
-const walReserve = 128 << 20
-
-// reserveWAL grows the main database's WAL to walReserve: at start, and again
-// after a backup, whose checkpoint truncates it. Moves that append to a grown
-// file write over its pages instead of extending it, which on Linux takes half
-// the time at every commit (BENCHMARKS.md, issue #3). SQLite removes the file
-// at a clean stop.
-func reserveWAL(app core.App) {
-	db, ok := app.NonconcurrentDB().(*dbx.DB)
-	if !ok {
-		return
-	}
-	path := filepath.Join(app.DataDir(), sqlitedb.MainDB)
-	if err := sqlitedb.ReserveWAL(context.Background(), db.DB(), path, walReserve); err != nil {
-		app.Logger().Warn("printlab: growing the WAL ahead of the writer", "error", err)
-	}
 }
 
 // checkpointLoop calls checkpoint every interval once the desk (gate) is quiet

@@ -1,18 +1,12 @@
 package main
 
 import (
-	"archive/zip"
 	"context"
-	"os"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/pocketbase/pocketbase/core"
-
 	"printlab/hooks/pace"
-	"printlab/internal/sqlitedb"
 )
 
 // The WAL is checkpointed every interval while the desk is quiet, not while
@@ -59,45 +53,5 @@ func TestCheckpointsWaitForAQuietDesk(t *testing.T) {
 	case <-done:
 	case <-time.After(2 * time.Second):
 		t.Fatal("the loop did not stop with its context")
-	}
-}
-
-// The WAL is grown at start and grown again after a backup (whose checkpoint
-// truncates it), and the backup does not carry the reserve's zeros.
-func TestTheWALIsReservedAgainAfterABackup(t *testing.T) {
-	dir := t.TempDir()
-	app := core.NewBaseApp(core.BaseAppConfig{DataDir: dir, DBConnect: sqlitedb.Connect})
-	if err := app.Bootstrap(); err != nil {
-		t.Fatal(err)
-	}
-	defer app.ResetBootstrapState()
-	checkpointer(app)
-	wal := filepath.Join(dir, sqlitedb.MainDB+"-wal")
-	size := func() int64 {
-		st, err := os.Stat(wal)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return st.Size()
-	}
-	reserveWAL(app)
-	if n := size(); n < walReserve {
-		t.Fatalf("the WAL is %d bytes at start, want %d", n, walReserve)
-	}
-	if err := app.CreateBackup(context.Background(), "b.zip"); err != nil {
-		t.Fatal(err)
-	}
-	if n := size(); n < walReserve {
-		t.Errorf("the WAL is %d bytes after a backup, want %d again", n, walReserve)
-	}
-	zr, err := zip.OpenReader(filepath.Join(dir, core.LocalBackupsDirName, "b.zip"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer zr.Close()
-	for _, f := range zr.File {
-		if f.UncompressedSize64 >= walReserve {
-			t.Errorf("the backup holds %s of %d bytes", f.Name, f.UncompressedSize64)
-		}
 	}
 }
