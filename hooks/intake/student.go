@@ -56,7 +56,7 @@ func Register(app core.App) {
 		return e.Next()
 	})
 	app.OnRecordAfterUpdateSuccess(schema.Jobs).BindFunc(func(e *core.RecordEvent) error {
-		after.sidecar(e.App, e.Record.Id, e.Record)
+		after.sidecar(e.App, e.Record.Id, nil)
 		pushStatus(e.App, e.Record)
 		after.queueMoved(e.App, e.Record)
 		return e.Next()

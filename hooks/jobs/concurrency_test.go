@@ -350,3 +350,40 @@ func TestABatchRunsAgainWithoutAMoveThatFailedAfterWritingItsJob(t *testing.T) {
 		}
 	}
 }
+
+// A move no other desk interferes with is worked out once: the check that its
+// job is still as read passes for every kind of value a job holds (fractional
+// grams and hours, JSON notes and model figures, dates), so nothing is planned
+// twice for nothing.
+func TestAnUncontendedMoveIsPlannedOnce(t *testing.T) {
+	app, fx := seeded(t)
+	job := newJob(t, app, fx, schema.StatusUploaded)
+	job.Set("model_stats", map[string]any{"volume_mm3": 0.1 + 0.2, "triangles": 12, "name": "Ünïcode \"quoted\""})
+	if err := app.Save(job); err != nil {
+		t.Fatal(err)
+	}
+	plans := 0
+	restore := jobs.SetAfterPlan(func(core.App, string) { plans++ })
+	defer restore()
+	moves := []struct {
+		a    jobs.Action
+		from schema.Status
+	}{
+		{jobs.ActionNote, schema.StatusUploaded},
+		{jobs.ActionApprove, schema.StatusUploaded},
+		{jobs.ActionNote, schema.StatusPending},
+		{jobs.ActionConfirm, schema.StatusPending},
+	}
+	for i, m := range moves {
+		req := validRequest(fx, job, m.a, m.from)
+		if m.a == jobs.ActionApprove {
+			req.Input.Grams, req.Input.Hours = ptr(42.37), ptr(1.1)
+		}
+		if _, err := jobs.Do(app, req); err != nil {
+			t.Fatalf("%s: %v", m.a, err)
+		}
+		if plans != i+1 {
+			t.Fatalf("after %d moves the engine had planned %d times", i+1, plans)
+		}
+	}
+}

@@ -199,42 +199,42 @@ func plan(app core.App, pre *step, lab settings.Lab, nested bool) (*step, stmts.
 	job, snap, err := stmts.FindByIDSnapshot(app, schema.Jobs, req.JobID)
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil, nil, &Error{Status: http.StatusNotFound, Code: "not_found", Message: "There is no such job; it may have been mistyped."}
+			return nil, stmts.Snapshot{}, &Error{Status: http.StatusNotFound, Code: "not_found", Message: "There is no such job; it may have been mistyped."}
 		}
-		return nil, nil, err
+		return nil, stmts.Snapshot{}, err
 	}
 	s := &step{tx: app, job: job, req: req, in: req.Input, now: req.Now, lab: lab, staff: pre.staff, ws: pre.ws, nested: nested,
 		from: schema.Status(job.GetString("status")), details: map[string]any{}}
 	if req.By.Kind&(ByStaff|ByAdmin) != 0 && req.Action != ActionArchive {
 		if req.Expected == "" {
-			return nil, nil, fieldError("expected_status", "is required: send the status the job had on your screen")
+			return nil, stmts.Snapshot{}, fieldError("expected_status", "is required: send the status the job had on your screen")
 		}
 		if !req.Expected.Valid() {
-			return nil, nil, fieldError("expected_status", fmt.Sprintf("%q is not a status; send the status the job had on your screen", string(req.Expected)))
+			return nil, stmts.Snapshot{}, fieldError("expected_status", fmt.Sprintf("%q is not a status; send the status the job had on your screen", string(req.Expected)))
 		}
 		if req.Expected != s.from {
-			return nil, nil, s.conflictMessage()
+			return nil, stmts.Snapshot{}, s.conflictMessage()
 		}
 	}
 	row := find(req.Action, s.from)
 	if row == nil {
-		return nil, nil, conflict(fmt.Sprintf("A job that is %s cannot be %s.", s.from.Label(), pastTense(req.Action)))
+		return nil, stmts.Snapshot{}, conflict(fmt.Sprintf("A job that is %s cannot be %s.", s.from.Label(), pastTense(req.Action)))
 	}
 	if row.By&req.By.Kind == 0 {
-		return nil, nil, &Error{Status: http.StatusForbidden, Code: "forbidden", Message: forbiddenMessage(req.Action)}
+		return nil, stmts.Snapshot{}, &Error{Status: http.StatusForbidden, Code: "forbidden", Message: forbiddenMessage(req.Action)}
 	}
 	if err := s.checkClaim(); err != nil {
-		return nil, nil, err
+		return nil, stmts.Snapshot{}, err
 	}
 	s.to = row.To
 	if err := row.Apply(s); err != nil {
-		return nil, nil, err
+		return nil, stmts.Snapshot{}, err
 	}
 	if err := s.commit(row); err != nil {
-		return nil, nil, err
+		return nil, stmts.Snapshot{}, err
 	}
 	if err := s.prepare(); err != nil {
-		return nil, nil, err
+		return nil, stmts.Snapshot{}, err
 	}
 	return s, snap, nil
 }

@@ -93,6 +93,23 @@ func TestTokensEndAtOnceDespiteTheCache(t *testing.T) {
 		t.Errorf("valid token with the Bearer prefix: %d", got)
 	}
 
+	// A token accepted a moment ago is refused once it expires: what the
+	// cache remembers of a checked token ends with it.
+	short, err := security.NewJWT(jwt.MapClaims{core.TokenClaimId: ws.Id, core.TokenClaimCollectionId: ws.Collection().Id,
+		core.TokenClaimType: core.TokenTypeAuth, core.TokenClaimRefreshable: true}, secret, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if got := get(t, app, short); got != 200 {
+			t.Fatalf("short-lived token, request %d before it expires: %d", i+1, got)
+		}
+	}
+	time.Sleep(2100 * time.Millisecond)
+	if got := get(t, app, short); got != 401 {
+		t.Errorf("a token used before, now expired: %d, want 401", got)
+	}
+
 	// Rotating the collection's token secret (the admin UI's "invalidate all
 	// tokens") ends every token of the collection.
 	// (Each case signs in a workstation of its own, so that what it tests is

@@ -106,41 +106,45 @@ func InTx(tx core.App, text string) (*sql.Stmt, error) {
 
 // Snapshot is a row as it was read, column by column, to tell later whether
 // it has changed since (Unchanged).
-type Snapshot []sql.NullString
+type Snapshot struct {
+	names []string
+	vals  []sql.NullString
+}
 
-func scan(rows *sql.Rows) ([]string, Snapshot, error) {
+func scan(rows *sql.Rows) (Snapshot, error) {
 	defer rows.Close()
 	names, err := rows.Columns()
 	if err != nil {
-		return nil, nil, err
+		return Snapshot{}, err
 	}
 	if !rows.Next() {
 		if err := rows.Err(); err != nil {
-			return nil, nil, err
+			return Snapshot{}, err
 		}
-		return nil, nil, sql.ErrNoRows
+		return Snapshot{}, sql.ErrNoRows
 	}
-	vals := make(Snapshot, len(names))
+	vals := make([]sql.NullString, len(names))
 	ptrs := make([]any, len(names))
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
 	if err := rows.Scan(ptrs...); err != nil {
-		return nil, nil, err
+		return Snapshot{}, err
 	}
-	return names, vals, nil
+	return Snapshot{names, vals}, nil
 }
 
 // record reads the first row of rows into a record of col, as PocketBase's own
 // queries do (sql.ErrNoRows when there is none), and returns the row as read.
 // rows is closed.
 func record(col *core.Collection, rows *sql.Rows) (*core.Record, Snapshot, error) {
-	names, vals, err := scan(rows)
+	snap, err := scan(rows)
 	if err != nil {
-		return nil, nil, err
+		return nil, Snapshot{}, err
 	}
-	at := make(map[string]int, len(names))
-	for i, n := range names {
+	vals := snap.vals
+	at := make(map[string]int, len(snap.names))
+	for i, n := range snap.names {
 		at[n] = i
 	}
 	rec := core.NewRecord(col)
@@ -151,16 +155,16 @@ func record(col *core.Collection, rows *sql.Rows) (*core.Record, Snapshot, error
 		}
 		v, err := f.PrepareValue(rec, raw)
 		if err != nil {
-			return nil, nil, err
+			return nil, Snapshot{}, err
 		}
 		rec.SetRaw(f.GetName(), v)
 	}
 	rec.Id = rec.GetString(core.FieldNameId)
 	// As a record PocketBase loaded: not new, its original the values read.
 	if err := rec.PostScan(); err != nil {
-		return nil, nil, err
+		return nil, Snapshot{}, err
 	}
-	return rec, vals, nil
+	return rec, snap, nil
 }
 
 // FindByID reads the record of collection name with id through a prepared
@@ -188,39 +192,71 @@ func byID(table string) string { return `SELECT * FROM "` + table + `" WHERE id 
 func FindByIDSnapshot(app core.App, name, id string) (*core.Record, Snapshot, error) {
 	col, err := app.FindCachedCollectionByNameOrId(name)
 	if err != nil {
-		return nil, nil, err
+		return nil, Snapshot{}, err
 	}
 	rows, err := Query(app, byID(col.Name), id)
 	if err != nil {
-		return nil, nil, err
+		return nil, Snapshot{}, err
 	}
 	return record(col, rows)
 }
 
-// Unchanged reads the row of collection name with id in tx and reports whether
-// every column still holds what snap holds. A row that is gone has changed.
+// Unchanged reports whether the row of collection name with id still holds,
+// in tx, what snap holds, column by column. SQLite compares (one prepared
+// statement, no values copied out), byte for byte whatever the columns'
+// collations; numbers compare by value, as they were read as text. A row that
+// is gone has changed. A value that did not survive the round trip through
+// text could only make a row look changed, never the reverse: the caller then
+// plans again.
 func Unchanged(tx core.App, name, id string, snap Snapshot) (bool, error) {
+	if len(snap.names) == 0 {
+		return false, errors.New("printlab: Unchanged needs a snapshot read by FindByIDSnapshot")
+	}
 	col, err := tx.FindCachedCollectionByNameOrId(name)
 	if err != nil {
 		return false, err
 	}
-	st, err := InTx(tx, byID(col.Name))
+	st, err := InTx(tx, sameRow(col.Name, snap.names))
 	if err != nil {
 		return false, err
 	}
-	rows, err := st.Query(id)
-	if err != nil {
-		return false, err
+	args := make([]any, 1+len(snap.vals))
+	args[0] = id
+	for i, v := range snap.vals {
+		if v.Valid {
+			args[i+1] = v.String
+		}
 	}
-	_, now, err := scan(rows)
-	if errors.Is(err, sql.ErrNoRows) {
+	var one int
+	switch err := st.QueryRow(args...).Scan(&one); {
+	case errors.Is(err, sql.ErrNoRows):
 		return false, nil
-	}
-	if err != nil {
+	case err != nil:
 		return false, err
 	}
-	return slices.Equal(now, snap), nil
+	return true, nil
 }
+
+var sameRows sync.Map // table and column names → SQL text
+
+// sameRow is the statement that finds the row of table with id when every
+// column of names holds its argument (?2, ?3, … in order).
+func sameRow(table string, names []string) string {
+	k := table + "\x00" + strings.Join(names, "\x00")
+	if t, ok := sameRows.Load(k); ok {
+		return t.(string)
+	}
+	var b strings.Builder
+	b.WriteString(`SELECT 1 FROM ` + quote(table) + ` WHERE "id" = ?1`)
+	for i, n := range names {
+		fmt.Fprintf(&b, " AND %s IS ?%d COLLATE BINARY", quote(n), i+2)
+	}
+	sameRows.Store(k, b.String())
+	return b.String()
+}
+
+// quote is name as an SQL identifier.
+func quote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
 
 // ErrFileChanged is Update's answer for a record whose file field changed:
 // storing the file is PocketBase's save's work.

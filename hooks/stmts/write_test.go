@@ -157,6 +157,8 @@ func TestUnchangedNoticesAnyChange(t *testing.T) {
 	col := notes(t, app)
 	r := core.NewRecord(col)
 	r.Set("body", "first")
+	r.Set("n", 0.1+0.2) // 0.30000000000000004: seventeen digits to survive the trip through text
+	r.Set("details", map[string]any{"grams": 0.1 + 0.2, "note": "café"})
 	if err := app.Save(r); err != nil {
 		t.Fatal(err)
 	}
@@ -178,12 +180,26 @@ func TestUnchangedNoticesAnyChange(t *testing.T) {
 		}
 	}
 	check(true, "nothing changed")
-	if _, err := app.DB().NewQuery("UPDATE notes SET n = 1 WHERE id = {:id}").Bind(map[string]any{"id": r.Id}).Execute(); err != nil {
-		t.Fatal(err)
+	set := func(sql string) {
+		t.Helper()
+		if _, err := app.DB().NewQuery(sql).Bind(map[string]any{"id": r.Id}).Execute(); err != nil {
+			t.Fatal(err)
+		}
 	}
+	set("UPDATE notes SET n = 1 WHERE id = {:id}")
 	check(false, "a column changed")
 	_, snap, _ = stmts.FindByIDSnapshot(app, "notes", r.Id)
 	check(true, "read again")
+	set("UPDATE notes SET body = 'First' WHERE id = {:id}")
+	check(false, "only the case of a word changed")
+	_, snap, _ = stmts.FindByIDSnapshot(app, "notes", r.Id)
+	set("UPDATE notes SET n = 1.0000000001 WHERE id = {:id}")
+	check(false, "a number changed in its tenth decimal")
+	_, snap, _ = stmts.FindByIDSnapshot(app, "notes", r.Id)
+	set(`UPDATE notes SET details = '{"grams":0.30000000000000004,"note":"cafe"}' WHERE id = {:id}`)
+	check(false, "one letter of a JSON value changed")
+	_, snap, _ = stmts.FindByIDSnapshot(app, "notes", r.Id)
+	check(true, "a JSON value with a long fraction read again")
 	if err := app.Delete(r); err != nil {
 		t.Fatal(err)
 	}

@@ -165,6 +165,13 @@ func seedPeer(dir string, n int, smtpAddr string) ([]string, error) {
 	if err := app.Save(app.Settings()); err != nil {
 		return nil, err
 	}
+	// A dir kept from an earlier run (-dir, then -from) has the collection
+	// already: start it afresh.
+	if old, err := app.FindCollectionByNameOrId("plload_notes"); err == nil {
+		if err := app.Delete(old); err != nil {
+			return nil, err
+		}
+	}
 	col := core.NewBaseCollection("plload_notes")
 	col.Fields.Add(&core.TextField{Name: "body"}, &core.NumberField{Name: "n"})
 	if err := app.Save(col); err != nil {
@@ -464,6 +471,7 @@ var client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 200}, 
 
 type result struct {
 	lat     []time.Duration
+	at      []time.Duration // when each request of lat was sent, from the scenario's start
 	elapsed time.Duration
 	errors  int64
 	cpu     float64 // server CPU seconds used during the scenario
@@ -495,7 +503,7 @@ func drive(conc int, next func() (int, bool), mk func(int) (*http.Request, error
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var local []time.Duration
+			var local, sent []time.Duration
 			for {
 				i, ok := next()
 				if !ok {
@@ -509,12 +517,14 @@ func drive(conc int, next func() (int, bool), mk func(int) (*http.Request, error
 					r.Body.Close()
 				}
 				local = append(local, time.Since(t))
+				sent = append(sent, t.Sub(began))
 				if err != nil || r.StatusCode != 200 {
 					atomic.AddInt64(&res.errors, 1)
 				}
 			}
 			mu.Lock()
 			res.lat = append(res.lat, local...)
+			res.at = append(res.at, sent...)
 			mu.Unlock()
 		}()
 	}
@@ -546,6 +556,16 @@ func report(name string, r result) {
 	mail := "-"
 	if n := mailed.Load() - r.mail0; n > 0 {
 		mail = fmt.Sprintf("%d, last %+.1fs", n, time.Unix(0, lastMail.Load()).Sub(r.end).Seconds())
+	}
+	if dir := os.Getenv("PLLOAD_TRACE"); dir != "" {
+		var b strings.Builder
+		for i := range r.lat {
+			fmt.Fprintf(&b, "%d,%d\n", r.at[i].Microseconds(), r.lat[i].Microseconds())
+		}
+		name := strings.Fields(name)[0]
+		if err := os.WriteFile(filepath.Join(dir, strings.Trim(name, ":,")+".csv"), []byte(b.String()), 0o644); err != nil {
+			log.Print(err)
+		}
 	}
 	slices.Sort(r.lat)
 	pct := func(p float64) string {
