@@ -201,13 +201,10 @@ func FindByIDSnapshot(app core.App, name, id string) (*core.Record, Snapshot, er
 	return record(col, rows)
 }
 
-// Unchanged reports whether the row of collection name with id still holds,
-// in tx, what snap holds, column by column. SQLite compares (one prepared
-// statement, no values copied out), byte for byte whatever the columns'
-// collations; numbers compare by value, as they were read as text. A row that
-// is gone has changed. A value that did not survive the round trip through
-// text could only make a row look changed, never the reverse: the caller then
-// plans again.
+// Unchanged reads the row of collection name with id in tx and reports whether
+// every column still holds what snap holds. A row that is gone has changed.
+// (Comparing in SQL instead, one argument per column, took twice as long:
+// binding fifty strings costs more than reading them out, BENCHMARKS.md.)
 func Unchanged(tx core.App, name, id string, snap Snapshot) (bool, error) {
 	if len(snap.names) == 0 {
 		return false, errors.New("printlab: Unchanged needs a snapshot read by FindByIDSnapshot")
@@ -216,47 +213,23 @@ func Unchanged(tx core.App, name, id string, snap Snapshot) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	st, err := InTx(tx, sameRow(col.Name, snap.names))
+	st, err := InTx(tx, byID(col.Name))
 	if err != nil {
 		return false, err
 	}
-	args := make([]any, 1+len(snap.vals))
-	args[0] = id
-	for i, v := range snap.vals {
-		if v.Valid {
-			args[i+1] = v.String
-		}
-	}
-	var one int
-	switch err := st.QueryRow(args...).Scan(&one); {
-	case errors.Is(err, sql.ErrNoRows):
-		return false, nil
-	case err != nil:
+	rows, err := st.Query(id)
+	if err != nil {
 		return false, err
 	}
-	return true, nil
-}
-
-var sameRows sync.Map // table and column names → SQL text
-
-// sameRow is the statement that finds the row of table with id when every
-// column of names holds its argument (?2, ?3, … in order).
-func sameRow(table string, names []string) string {
-	k := table + "\x00" + strings.Join(names, "\x00")
-	if t, ok := sameRows.Load(k); ok {
-		return t.(string)
+	now, err := scan(rows)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
 	}
-	var b strings.Builder
-	b.WriteString(`SELECT 1 FROM ` + quote(table) + ` WHERE "id" = ?1`)
-	for i, n := range names {
-		fmt.Fprintf(&b, " AND %s IS ?%d COLLATE BINARY", quote(n), i+2)
+	if err != nil {
+		return false, err
 	}
-	sameRows.Store(k, b.String())
-	return b.String()
+	return slices.Equal(now.names, snap.names) && slices.Equal(now.vals, snap.vals), nil
 }
-
-// quote is name as an SQL identifier.
-func quote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
 
 // ErrFileChanged is Update's answer for a record whose file field changed:
 // storing the file is PocketBase's save's work.
