@@ -86,7 +86,7 @@ func verify(app core.App, token string) *core.Record {
 		return nil
 	}
 	if exp, err := checked.GetExpirationTime(); err == nil && exp != nil {
-		remember(app, token, seen{col: col.Name, id: id, rec: rec, exp: exp.Time})
+		remember(app, token, seen{rec: rec, exp: exp.Time})
 	}
 	return rec
 }
@@ -98,9 +98,8 @@ func verify(app core.App, token string) *core.Record {
 // left to check. Decoding the token twice and its HMAC were a twentieth of a
 // move's CPU.
 type seen struct {
-	col, id string
-	rec     *core.Record
-	exp     time.Time
+	rec *core.Record
+	exp time.Time
 }
 
 type seenTokens struct {
@@ -128,7 +127,7 @@ func verified(app core.App, token string) *core.Record {
 	if !ok || !time.Now().Before(s.exp) {
 		return nil
 	}
-	rec, err := stmts.FindByIDCached(app, s.col, s.id)
+	rec, err := stmts.FindByIDCached(app, s.rec.Collection().Name, s.rec.Id)
 	if err != nil || rec != s.rec {
 		return nil
 	}
